@@ -1,0 +1,6 @@
+#pragma once
+#include <string_view>
+
+namespace parley {
+std::string_view version();
+}  // namespace parley

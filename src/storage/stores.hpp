@@ -1,0 +1,132 @@
+// The storage interfaces every module uses (DESIGN.md, STYLE.md b.5). Modules
+// see only these; the backend (SQLite now, PostgreSQL later) is chosen by
+// config and hidden behind make_storage().
+//
+// Every method is awaitable: implementations run the driver on a
+// BlockingPool and resume the caller on its own executor, so no network thread
+// ever blocks on storage. Users are identified by their bare JID string
+// ("alice@example.org"), already normalized. Methods return StoreResult: a
+// value, or an Error whose message says what failed.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "auth/credentials.hpp"
+#include "core/result.hpp"
+
+namespace parley::storage {
+
+template <class T>
+using StoreResult = Result<T, Error>;
+template <class T>
+using Task = boost::asio::awaitable<StoreResult<T>>;
+struct Unit {};  // "nothing", for methods that only succeed or fail
+
+// --- accounts ------------------------------------------------------------
+class AccountStore {
+public:
+    virtual ~AccountStore() = default;
+    // false when the account exists already.
+    virtual Task<bool> create(const std::string& user, const auth::Credentials& creds) = 0;
+    virtual Task<std::optional<auth::Credentials>> credentials(const std::string& user) = 0;
+    // false when there is no such account.
+    virtual Task<bool> set_credentials(const std::string& user, const auth::Credentials& creds) = 0;
+    // Removes the account and every piece of data stored for it, in every
+    // store (one transaction). false when there was no such account.
+    virtual Task<bool> remove(const std::string& user) = 0;
+    virtual Task<bool> exists(const std::string& user) = 0;
+    // Bare JIDs of the accounts on `domain`, sorted.
+    virtual Task<std::vector<std::string>> list(const std::string& domain) = 0;
+};
+
+// --- roster (RFC 6121 §2, subscription state of Appendix A) ---------------
+enum class Subscription : std::uint8_t { none, to, from, both };
+
+struct RosterItem {
+    std::string jid;                  // the contact's bare JID
+    std::string name;                 // handle, may be empty
+    Subscription subscription = Subscription::none;
+    bool ask = false;                 // "Pending Out": we sent subscribe, no answer yet
+    bool pending_in = false;          // "Pending In": contact asked, user has not answered
+    bool approved = false;            // pre-approved (RFC 6121 §3.4)
+    std::vector<std::string> groups;
+    std::string pending_in_stanza;    // the stored subscribe request (re-sent at login), may be empty
+};
+
+struct Roster {
+    std::uint64_t version = 0;        // increases on every change (RFC 6121 §2.6)
+    std::vector<RosterItem> items;
+};
+
+class RosterStore {
+public:
+    virtual ~RosterStore() = default;
+    virtual Task<Roster> get(const std::string& user) = 0;
+    virtual Task<std::optional<RosterItem>> item(const std::string& user, const std::string& contact) = 0;
+    // Inserts or replaces the item; returns the roster's new version.
+    virtual Task<std::uint64_t> put(const std::string& user, const RosterItem& item) = 0;
+    // Removes the item; returns the new version, or nullopt when there was no item.
+    virtual Task<std::optional<std::uint64_t>> remove(const std::string& user, const std::string& contact) = 0;
+};
+
+// --- offline messages (XEP-0160) -----------------------------------------
+class OfflineStore {
+public:
+    virtual ~OfflineStore() = default;
+    // Stores a serialized stanza unless the user has `limit` stored already;
+    // returns false when the limit was reached (nothing stored).
+    virtual Task<bool> push(const std::string& user, const std::string& stanza_xml, std::size_t limit) = 0;
+    // Returns and deletes every stored stanza, oldest first.
+    virtual Task<std::vector<std::string>> pop_all(const std::string& user) = 0;
+    virtual Task<std::size_t> count(const std::string& user) = 0;
+};
+
+// --- small per-user documents ---------------------------------------------
+// Prosody's keyval/map shape: (user, store, key) -> value. Covers private XML
+// (XEP-0049, key = namespace), vCards (XEP-0054), block lists (XEP-0191,
+// key = JID), last activity (XEP-0012) and other small data, so that a small
+// module never needs a backend class of its own.
+class KeyValStore {
+public:
+    virtual ~KeyValStore() = default;
+    virtual Task<std::optional<std::string>> get(const std::string& user, const std::string& store,
+                                                 const std::string& key) = 0;
+    virtual Task<Unit> set(const std::string& user, const std::string& store, const std::string& key,
+                           const std::string& value) = 0;
+    // true when a value was removed.
+    virtual Task<bool> remove(const std::string& user, const std::string& store, const std::string& key) = 0;
+    // Every (key, value) of the store, sorted by key.
+    virtual Task<std::vector<std::pair<std::string, std::string>>> list(const std::string& user,
+                                                                        const std::string& store) = 0;
+    // Removes every key of the store; returns how many were removed.
+    virtual Task<std::size_t> clear(const std::string& user, const std::string& store) = 0;
+};
+
+// All stores of one backend, opened together.
+class Storage {
+public:
+    virtual ~Storage() = default;
+    virtual AccountStore& accounts() = 0;
+    virtual RosterStore& roster() = 0;
+    virtual OfflineStore& offline() = 0;
+    virtual KeyValStore& keyval() = 0;
+};
+
+struct StorageOptions {
+    std::string backend = "sqlite";
+    std::string sqlite_path;  // the database file; its directory must exist
+};
+
+// Opens (creating and migrating as needed) the configured backend. Fails with
+// a message that says what to do: e.g. the file is locked by another process,
+// the directory is not writable, the schema is newer than this binary.
+Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& opts);
+
+}  // namespace parley::storage

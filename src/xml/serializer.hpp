@@ -1,0 +1,39 @@
+// The only code that writes XML text (STYLE.md b.4): escapes every text and
+// attribute value, and writes namespace declarations only where an element's
+// namespace differs from its parent's.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "xml/element.hpp"
+
+namespace parley::xml {
+
+inline constexpr std::string_view kStreamsNs = "http://etherx.jabber.org/streams";
+
+// How an element sits in its stream. `default_ns` is the namespace in scope
+// where the element is written (jabber:client, jabber:server,
+// jabber:component:accept or "" outside a stream). Top-level stanzas in
+// jabber:client or jabber:server are written without xmlns when `default_ns`
+// is either of those (RFC 6120 §4.8.3: the stream's content namespace applies,
+// so a stanza moves between c2s and s2s unchanged). Elements in the streams
+// namespace are written with the `stream:` prefix that the stream header
+// declared.
+struct SerializeOptions {
+    std::string_view default_ns;
+};
+
+void serialize(const Element& e, std::string& out, SerializeOptions opts = {});
+std::string to_string(const Element& e, SerializeOptions opts = {});
+
+// The stream header: an opening <stream:stream ...> tag that is not closed,
+// with the given attributes and content namespace, preceded by the XML
+// declaration (RFC 6120 §4.7).
+std::string stream_header(const Element& header, std::string_view content_ns);
+inline constexpr std::string_view kStreamClose = "</stream:stream>";
+
+void escape_text(std::string_view in, std::string& out);
+void escape_attr(std::string_view in, std::string& out);
+
+}  // namespace parley::xml

@@ -1,0 +1,47 @@
+// Every XML namespace Parley knows, in one place (STYLE.md b.4): no namespace
+// string literal appears anywhere else.
+#pragma once
+
+#include <string_view>
+
+namespace parley::ns {
+
+using N = std::string_view;
+
+// RFC 6120 / 6121
+inline constexpr N client = "jabber:client";
+inline constexpr N server = "jabber:server";
+inline constexpr N streams = "http://etherx.jabber.org/streams";
+inline constexpr N xmpp_streams = "urn:ietf:params:xml:ns:xmpp-streams";
+inline constexpr N stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+inline constexpr N tls = "urn:ietf:params:xml:ns:xmpp-tls";
+inline constexpr N sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+inline constexpr N bind = "urn:ietf:params:xml:ns:xmpp-bind";
+inline constexpr N session = "urn:ietf:params:xml:ns:xmpp-session";
+inline constexpr N roster = "jabber:iq:roster";
+inline constexpr N roster_ver = "urn:xmpp:features:rosterver";
+inline constexpr N pre_approval = "urn:xmpp:features:pre-approval";
+inline constexpr N xml = "http://www.w3.org/XML/1998/namespace";
+
+// XEPs
+inline constexpr N component_accept = "jabber:component:accept";       // XEP-0114
+inline constexpr N disco_info = "http://jabber.org/protocol/disco#info";  // XEP-0030
+inline constexpr N disco_items = "http://jabber.org/protocol/disco#items";
+inline constexpr N caps = "http://jabber.org/protocol/caps";             // XEP-0115
+inline constexpr N ping = "urn:xmpp:ping";                              // XEP-0199
+inline constexpr N version = "jabber:iq:version";                       // XEP-0092
+inline constexpr N time = "urn:xmpp:time";                              // XEP-0202
+inline constexpr N last = "jabber:iq:last";                             // XEP-0012
+inline constexpr N vcard = "vcard-temp";                                // XEP-0054
+inline constexpr N private_xml = "jabber:iq:private";                   // XEP-0049
+inline constexpr N blocking = "urn:xmpp:blocking";                      // XEP-0191
+inline constexpr N blocking_errors = "urn:xmpp:blocking:errors";
+inline constexpr N register_ = "jabber:iq:register";                    // XEP-0077
+inline constexpr N register_feature = "http://jabber.org/features/iq-register";
+inline constexpr N delay = "urn:xmpp:delay";                            // XEP-0203
+inline constexpr N offline = "msgoffline";                              // XEP-0160 disco feature
+inline constexpr N data_forms = "jabber:x:data";                        // XEP-0004
+inline constexpr N sasl_cb = "urn:xmpp:sasl-cb:0";                      // XEP-0440
+inline constexpr N vcard_update = "vcard-temp:x:update";                // XEP-0153
+
+}  // namespace parley::ns
