@@ -37,7 +37,27 @@ std::optional<Credentials> derive_credentials(std::string_view password,
 ScramKeys derive_keys(Hash h, std::string_view prepared_password, std::string_view salt,
                       int iterations);
 
-// True if `password` matches `keys` (used by PLAIN): recomputes StoredKey.
+// True if `password` matches `keys` (used by PLAIN): prepares the password as
+// derive_credentials() does, then recomputes StoredKey and compares it in
+// constant time. False for empty keys.
 bool check_password(const ScramKeys& keys, Hash h, std::string_view password);
+
+// The OpaqueString profile of RFC 8265 §4.2 (which replaces SASLprep, RFC 4013,
+// for SCRAM: RFC 7677 §4), in a minimal but conservative form:
+//   - the input must be well-formed UTF-8;
+//   - additional mapping: non-ASCII spaces (Zs) become U+0020;
+//   - normalization: NFC (ICU);
+//   - behavioural rule: every code point must be allowed by the PRECIS
+//     FreeformClass (RFC 8264 §4.3), approximated by its general category:
+//     letters, marks, numbers, symbols, punctuation and Zs are allowed;
+//     controls (Cc), format characters (Cf, including ZWJ/ZWNJ, whose CONTEXTJ
+//     rules are not implemented), line/paragraph separators, private use,
+//     surrogates, unassigned code points, noncharacters, default-ignorable
+//     code points and old Hangul jamo are rejected;
+//   - the result must not be empty.
+// Not implemented: the RFC 5892 §2.6 exceptions table. Pure ASCII input
+// (U+0020..U+007E) is returned unchanged without calling ICU.
+// Returns nullopt when the password is not acceptable.
+std::optional<std::string> prepare_password(std::string_view password);
 
 }  // namespace parley::auth

@@ -70,4 +70,11 @@ std::vector<std::string> offered_mechanisms(bool secure, const ChannelBindings& 
 std::unique_ptr<Mechanism> make_mechanism(std::string_view name, bool secure,
                                           const ChannelBindings& cb);
 
+// Test hook: a SCRAM mechanism whose server nonce part is `server_nonce`
+// instead of 24 random bytes in base64, to reproduce the RFC 5802 §5 and
+// RFC 7677 §3 examples. `plus` selects the -PLUS variant (channel binding with
+// `cb`). Never use outside tests: a fixed nonce defeats replay protection.
+std::unique_ptr<Mechanism> make_scram_for_test(Hash h, bool plus, const ChannelBindings& cb,
+                                               std::string server_nonce);
+
 }  // namespace parley::auth

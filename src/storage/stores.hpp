@@ -1,6 +1,6 @@
 // The storage interfaces every module uses (DESIGN.md, STYLE.md b.5). Modules
 // see only these; the backend (SQLite now, PostgreSQL later) is chosen by
-// config and hidden behind make_storage().
+// config and hidden behind open_storage().
 //
 // Every method is awaitable: implementations run the driver on a
 // BlockingPool and resume the caller on its own executor, so no network thread
@@ -122,6 +122,9 @@ public:
 struct StorageOptions {
     std::string backend = "sqlite";
     std::string sqlite_path;  // the database file; its directory must exist
+    // How long a write waits for another process's lock (e.g. parleyctl
+    // adding a user while parleyd runs) before failing with "locked".
+    int sqlite_busy_timeout_ms = 5000;
 };
 
 // Opens (creating and migrating as needed) the configured backend. Fails with

@@ -69,7 +69,11 @@ public:
     // Building. add() returns the new child so calls can be chained into it:
     //   iq->add("query", ns::roster).add("item", ns::roster).set_attr("jid", j);
     Element& add(std::string name, std::string ns);
+    // Appends `child` (shared, not copied) and returns it, like add(); a null
+    // child is ignored and *this is returned.
     Element& add_child(ElementPtr child);
+    // Appends text, merged into the last node when that is text too (so the
+    // tree does not depend on how the text arrived); returns *this.
     Element& add_text(std::string text);
     // add(name, ns) with one text child; returns *this (not the child).
     Element& add_text_child(std::string name, std::string ns, std::string text);
@@ -87,5 +91,11 @@ private:
     std::vector<Attribute> attrs_;
     std::vector<Node> nodes_;
 };
+
+// Structural equality: same name, namespace and attributes (in any order) and
+// the same child nodes in order, adjacent text nodes compared as one and empty
+// text ignored, so a tree equals what parse_element(to_string(tree)) returns.
+bool equal(const Element& a, const Element& b);
+inline bool operator==(const Element& a, const Element& b) { return equal(a, b); }
 
 }  // namespace parley::xml

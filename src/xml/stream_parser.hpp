@@ -21,6 +21,9 @@
 
 namespace parley::xml {
 
+// The stanza itself is depth 1, its children depth 2, and so on. The byte
+// limit also bounds the stream header (with the XML declaration before it):
+// no more than max_stanza_bytes are ever buffered waiting for a tag to end.
 struct ParserLimits {
     std::size_t max_stanza_bytes = 256 * 1024;  // bytes of one top-level stanza
     std::size_t max_depth = 32;                 // element nesting inside a stanza
@@ -55,6 +58,9 @@ public:
 
     // Parses `data` and appends the events it completes to `out`. After an
     // error the parser stays failed; every later feed() returns the same error.
+    // Events completed before the error in the same call are still appended.
+    // StreamOpen is not validated here: the session checks that the root is
+    // <stream:stream> in the streams namespace (RFC 6120 §4.9.3.10).
     ParseError feed(std::string_view data, std::vector<ParseEvent>& out);
     // Starts a new stream (forgets everything fed so far).
     void reset();
@@ -66,6 +72,12 @@ private:
 
 // Parses one complete XML document or fragment (no stream around it), for
 // tests and for stored stanzas. Same restrictions as the stream parser.
+// The input is already in memory, so this applies max_depth and
+// max_attributes of ParserLimits{} but no byte limit; on error it returns
+// nullptr and sets *error (when given).
 ElementPtr parse_element(std::string_view xml, ParseError* error = nullptr);
+// The same with explicit limits, all of them applied.
+ElementPtr parse_element(std::string_view xml, const ParserLimits& limits,
+                         ParseError* error = nullptr);
 
 }  // namespace parley::xml

@@ -1,0 +1,312 @@
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <toml++/toml.h>
+
+#include "xmpp/jid.hpp"
+
+namespace parley {
+
+std::string Config::sqlite_file() const {
+    return sqlite_path.empty() ? data_dir + "/parley.sqlite" : sqlite_path;
+}
+
+std::vector<std::string> Config::enabled_modules() const {
+    std::vector<std::string> names;
+    if (modules_enabled) {
+        names = *modules_enabled;
+    } else {
+        for (const auto& m : builtin_modules()) {
+            if (m.default_enabled) {
+                names.emplace_back(m.name);
+            }
+        }
+    }
+    std::erase_if(names, [&](const std::string& n) {
+        return std::find(modules_disabled.begin(), modules_disabled.end(), n) !=
+               modules_disabled.end();
+    });
+    return names;
+}
+
+Config default_config() {
+    Config c;
+    c.source = "(defaults)";
+    return c;
+}
+
+namespace {
+
+// Reads one table, refusing keys it does not know: a misspelt setting is an
+// error with its line, not a silent default.
+class Reader {
+public:
+    Reader(const std::string& file, const toml::table& t, std::string prefix)
+        : file_(file), table_(t), prefix_(std::move(prefix)) {}
+
+    std::string where(const toml::node& n) const {
+        return fmt::format("{}:{}", file_, n.source().begin.line);
+    }
+
+    template <class T>
+    Result<void> get(std::string_view key, T& out) {
+        seen_.insert(std::string(key));
+        const toml::node* n = table_.get(key);
+        if (!n) {
+            return {};
+        }
+        if constexpr (std::is_same_v<T, bool>) {
+            if (auto v = n->value<bool>()) {
+                out = *v;
+                return {};
+            }
+            return type_error(*n, key, "true or false");
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            if (auto v = n->value<std::string>()) {
+                out = *v;
+                return {};
+            }
+            return type_error(*n, key, "a string");
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            const auto* arr = n->as_array();
+            if (!arr) {
+                return type_error(*n, key, "a list of strings");
+            }
+            out.clear();
+            for (const auto& el : *arr) {
+                auto v = el.value<std::string>();
+                if (!v) {
+                    return type_error(el, key, "a list of strings");
+                }
+                out.push_back(*v);
+            }
+            return {};
+        } else {
+            if (auto v = n->value<std::int64_t>(); v && *v >= 0) {
+                out = static_cast<T>(*v);
+                return {};
+            }
+            return type_error(*n, key, "a non-negative whole number");
+        }
+    }
+
+    // Marks a key as known without reading it (a sub-table read elsewhere).
+    void allow(std::string_view key) { seen_.insert(std::string(key)); }
+
+    Result<void> check_unknown() const {
+        for (const auto& [k, v] : table_) {
+            if (!seen_.count(std::string(k.str()))) {
+                return fail(fmt::format("{}: unknown setting '{}{}' (see docs/CONFIGURATION.md)",
+                                        where(v), prefix_, k.str()));
+            }
+        }
+        return {};
+    }
+
+private:
+    Result<void> type_error(const toml::node& n, std::string_view key, std::string_view want) const {
+        return fail(fmt::format("{}: setting '{}{}' must be {}", where(n), prefix_, key, want));
+    }
+
+    const std::string& file_;
+    const toml::table& table_;
+    std::string prefix_;
+    std::set<std::string> seen_;
+};
+
+#define PARLEY_TRY(expr)            \
+    do {                            \
+        auto r_ = (expr);           \
+        if (!r_) {                  \
+            return fail(r_.error()); \
+        }                           \
+    } while (0)
+
+std::string toml_value_text(const toml::node& n) {
+    if (auto s = n.value<std::string>()) {
+        return *s;
+    }
+    if (auto i = n.value<std::int64_t>()) {
+        return std::to_string(*i);
+    }
+    if (auto b = n.value<bool>()) {
+        return *b ? "true" : "false";
+    }
+    if (auto d = n.value<double>()) {
+        return std::to_string(*d);
+    }
+    return {};
+}
+
+Result<void> validate(Config& c) {
+    if (c.hosts.empty()) {
+        return fail(fmt::format("{}: 'hosts' is empty: name at least one virtual host", c.source));
+    }
+    for (auto& h : c.hosts) {
+        auto d = xmpp::normalize_domainpart(h);
+        if (!d) {
+            return fail(fmt::format("{}: host '{}' is not a valid domain name", c.source, h));
+        }
+        h = *d;
+    }
+    for (auto& comp : c.components) {
+        auto d = xmpp::normalize_domainpart(comp.domain);
+        if (!d) {
+            return fail(fmt::format("{}: component domain '{}' is not a valid domain name",
+                                    c.source, comp.domain));
+        }
+        comp.domain = *d;
+        if (comp.secret.empty()) {
+            return fail(fmt::format("{}: component '{}' needs a secret", c.source, comp.domain));
+        }
+    }
+    if (c.resource_conflict != "replace" && c.resource_conflict != "refuse") {
+        return fail(fmt::format("{}: c2s.resource_conflict must be \"replace\" or \"refuse\"",
+                                c.source));
+    }
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+    if (!levels.count(c.log_level)) {
+        return fail(fmt::format(
+            "{}: log_level must be one of trace, debug, info, warn, error, off", c.source));
+    }
+    if (c.tls_certificate.empty() != c.tls_key.empty()) {
+        return fail(fmt::format("{}: tls.certificate and tls.key go together: set both or neither",
+                                c.source));
+    }
+    for (const auto& name : c.enabled_modules()) {
+        bool known = false;
+        for (const auto& m : builtin_modules()) {
+            known = known || m.name == name;
+        }
+        if (!known) {
+            return fail(fmt::format("{}: unknown module '{}' in modules.enabled", c.source, name));
+        }
+    }
+    if (c.max_stanza_size < 10000) {
+        return fail(fmt::format(
+            "{}: c2s.max_stanza_size must be at least 10000 bytes (RFC 6120 §13.12)", c.source));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        if (e.source().begin.line == 0) {
+            return fail(fmt::format("{}: cannot read the config file: {}", path, e.description()));
+        }
+        return fail(fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+    }
+    Config c;
+    c.source = path;
+    Reader top(path, root, "");
+    PARLEY_TRY(top.get("hosts", c.hosts));
+    PARLEY_TRY(top.get("data_dir", c.data_dir));
+    PARLEY_TRY(top.get("workers", c.workers));
+    PARLEY_TRY(top.get("log_level", c.log_level));
+    PARLEY_TRY(top.get("log_file", c.log_file));
+
+    auto section = [&](std::string_view name) -> const toml::table* {
+        return root[name].as_table();
+    };
+    static const toml::table empty;
+    auto table_or_empty = [&](std::string_view name) -> const toml::table& {
+        auto* t = section(name);
+        return t ? *t : empty;
+    };
+    // Tables that are present but not tables are an error.
+    for (auto name : {"c2s", "tls", "storage", "components", "modules"}) {
+        top.allow(name);
+        if (root.contains(name) && !section(name)) {
+            return fail(fmt::format("{}:{}: '{}' must be a table ([{}])", path,
+                                    root[name].node()->source().begin.line, name, name));
+        }
+    }
+    PARLEY_TRY(top.check_unknown());
+
+    {
+        Reader r(path, table_or_empty("c2s"), "c2s.");
+        PARLEY_TRY(r.get("bind", c.c2s.bind));
+        c.c2s_direct_tls.bind = c.c2s.bind;
+        PARLEY_TRY(r.get("port", c.c2s.port));
+        PARLEY_TRY(r.get("direct_tls_port", c.c2s_direct_tls.port));
+        PARLEY_TRY(r.get("require_encryption", c.require_encryption));
+        PARLEY_TRY(r.get("resource_conflict", c.resource_conflict));
+        PARLEY_TRY(r.get("max_stanza_size", c.max_stanza_size));
+        PARLEY_TRY(r.get("max_depth", c.max_depth));
+        PARLEY_TRY(r.get("max_attributes", c.max_attributes));
+        PARLEY_TRY(r.get("auth_failures_per_minute", c.auth_failures_per_minute));
+        PARLEY_TRY(r.get("stream_opens_per_minute", c.stream_opens_per_minute));
+        PARLEY_TRY(r.get("idle_timeout", c.idle_timeout_seconds));
+        PARLEY_TRY(r.check_unknown());
+    }
+    {
+        Reader r(path, table_or_empty("tls"), "tls.");
+        PARLEY_TRY(r.get("certificate", c.tls_certificate));
+        PARLEY_TRY(r.get("key", c.tls_key));
+        PARLEY_TRY(r.get("ciphers", c.tls_ciphers));
+        PARLEY_TRY(r.check_unknown());
+    }
+    {
+        Reader r(path, table_or_empty("storage"), "storage.");
+        PARLEY_TRY(r.get("backend", c.storage_backend));
+        PARLEY_TRY(r.get("sqlite_path", c.sqlite_path));
+        PARLEY_TRY(r.check_unknown());
+    }
+    {
+        const auto& t = table_or_empty("components");
+        Reader r(path, t, "components.");
+        PARLEY_TRY(r.get("bind", c.component.bind));
+        PARLEY_TRY(r.get("port", c.component.port));
+        r.allow("secrets");
+        PARLEY_TRY(r.check_unknown());
+        if (const auto* secrets = t["secrets"].as_table()) {
+            for (const auto& [domain, secret] : *secrets) {
+                auto s = secret.value<std::string>();
+                if (!s) {
+                    return fail(fmt::format("{}:{}: components.secrets.\"{}\" must be a string",
+                                            path, secret.source().begin.line, domain.str()));
+                }
+                c.components.push_back({std::string(domain.str()), *s});
+            }
+        } else if (t.contains("secrets")) {
+            return fail(fmt::format("{}: components.secrets must be a table of domain = \"secret\"",
+                                    path));
+        }
+    }
+    {
+        const auto& t = table_or_empty("modules");
+        for (const auto& [k, v] : t) {
+            std::string key(k.str());
+            if (key == "enabled") {
+                std::vector<std::string> list;
+                Reader r(path, t, "modules.");
+                PARLEY_TRY(r.get("enabled", list));
+                c.modules_enabled = list;
+            } else if (key == "disabled") {
+                Reader r(path, t, "modules.");
+                PARLEY_TRY(r.get("disabled", c.modules_disabled));
+            } else if (const auto* sub = v.as_table()) {
+                auto& values = c.module_settings[key];
+                for (const auto& [sk, sv] : *sub) {
+                    values[std::string(sk.str())] = toml_value_text(sv);
+                }
+            } else {
+                return fail(fmt::format(
+                    "{}:{}: unknown setting 'modules.{}' (modules take 'enabled', 'disabled' and "
+                    "[modules.NAME] tables)",
+                    path, v.source().begin.line, key));
+            }
+        }
+    }
+    PARLEY_TRY(validate(c));
+    return c;
+}
+
+}  // namespace parley

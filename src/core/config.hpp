@@ -1,0 +1,82 @@
+// Config: every setting of parleyd, read from one TOML file (docs/CONFIGURATION.md
+// lists them with their defaults). With no file, the defaults of DESIGN.md:
+// the virtual host "localhost", c2s on 5222 (STARTTLS required) and 5223
+// (direct TLS), an SQLite file under ./data. Read once at start-up; immutable
+// afterwards.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/module.hpp"
+#include "core/result.hpp"
+
+namespace parley {
+
+struct ListenerConfig {
+    std::string bind = "::";  // "::" listens on IPv6 and IPv4
+    std::uint16_t port = 0;   // 0 = disabled
+};
+
+struct ComponentConfig {
+    std::string domain;
+    std::string secret;
+};
+
+struct Config {
+    std::vector<std::string> hosts{"localhost"};
+    std::string data_dir = "./data";
+    std::size_t workers = 0;  // 0 = one per core
+    std::string log_level = "info";
+    std::string log_file;     // empty = standard error
+
+    // c2s (RFC 6120)
+    ListenerConfig c2s{"::", 5222};
+    ListenerConfig c2s_direct_tls{"::", 5223};  // XEP-0368
+    bool require_encryption = true;
+    std::string resource_conflict = "replace";  // "replace" | "refuse"
+    std::size_t max_stanza_size = 256 * 1024;
+    std::size_t max_depth = 32;
+    std::size_t max_attributes = 64;
+    std::size_t auth_failures_per_minute = 10;  // per IP and per account
+    std::size_t stream_opens_per_minute = 120;  // per IP
+    std::size_t idle_timeout_seconds = 0;       // 0 = never drop idle clients
+
+    // TLS: a PEM certificate chain and key used for every host; when empty,
+    // a self-signed certificate per host is generated under data_dir/certs.
+    std::string tls_certificate;
+    std::string tls_key;
+    std::string tls_ciphers =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+    // Storage
+    std::string storage_backend = "sqlite";
+    std::string sqlite_path;  // empty = data_dir/parley.sqlite
+
+    // External components (XEP-0114)
+    ListenerConfig component{"127.0.0.1", 5347};
+    std::vector<ComponentConfig> components;
+
+    // Modules: names of the modules to load (default: every built-in module
+    // marked default_enabled) and each module's own section.
+    std::optional<std::vector<std::string>> modules_enabled;
+    std::vector<std::string> modules_disabled;
+    std::map<std::string, ModuleConfig::Values> module_settings;
+
+    std::string source;  // the file it was read from, or "(defaults)"
+
+    std::string sqlite_file() const;
+    std::vector<std::string> enabled_modules() const;
+};
+
+// Reads a config file. Errors name the file, the line and what to do:
+//   "parley.toml:12: unknown setting 'c2s.prot' (see docs/CONFIGURATION.md)"
+Result<Config> load_config(const std::string& path);
+// The defaults, validated (so that `parleyd` alone behaves like a file with nothing in it).
+Config default_config();
+
+}  // namespace parley

@@ -1,0 +1,168 @@
+#include "core/module.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+#include "router/router.hpp"
+
+namespace parley {
+
+// --- IqRequest -----------------------------------------------------------
+
+IqRequest::IqRequest(xml::ElementRef stanza, const xml::Element& payload, xmpp::Jid from,
+                     xmpp::Jid to, Session* origin, Router& router,
+                     std::function<void(xml::ElementRef)> send)
+    : stanza_(std::move(stanza)),
+      payload_(payload),
+      from_(std::move(from)),
+      to_(std::move(to)),
+      origin_(origin),
+      router_(router),
+      send_(std::move(send)) {}
+
+void IqRequest::reply(xml::ElementPtr payload) {
+    if (answered_) {
+        return;
+    }
+    answered_ = true;
+    auto result = xml::Element::make("iq", stanza_->ns());
+    result->set_attr("type", "result");
+    result->set_attr("id", std::string(stanza_->attr_or("id")));
+    if (auto from = stanza_->attr("from")) {
+        result->set_attr("to", std::string(*from));
+    }
+    if (auto to = stanza_->attr("to")) {
+        result->set_attr("from", std::string(*to));
+    }
+    if (payload) {
+        result->add_child(std::move(payload));
+    }
+    send_(std::move(result));
+}
+
+void IqRequest::reply_error(xmpp::StanzaError err) {
+    if (answered_) {
+        return;
+    }
+    answered_ = true;
+    if (auto e = xmpp::make_error_reply(*stanza_, err)) {
+        send_(std::move(e));
+    }
+}
+
+// --- HookTable -------------------------------------------------------------
+
+std::size_t HookTable::IqKeyHash::operator()(const IqKey& k) const noexcept {
+    std::size_t h = std::hash<std::string>{}(k.ns);
+    h ^= std::hash<std::string>{}(k.name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h ^ (static_cast<std::size_t>(k.type) << 1) ^ (static_cast<std::size_t>(k.scope) << 3);
+}
+
+const IqHandler* HookTable::iq(IqType type, IqScope scope, std::string_view ns,
+                               std::string_view name) const {
+    auto it = iq_.find(IqKey{type, scope, std::string(ns), std::string(name)});
+    return it == iq_.end() ? nullptr : &it->second;
+}
+
+Awaitable<Handled> HookTable::run(StanzaHook hook, StanzaEvent& ev) const {
+    for (const auto& entry : stanza_[static_cast<int>(hook)]) {
+        if (co_await entry.handler(ev) == Handled::yes) {
+            co_return Handled::yes;
+        }
+    }
+    co_return Handled::no;
+}
+
+Awaitable<void> HookTable::run(SessionHook hook, Session& s) const {
+    for (const auto& h : session_[static_cast<int>(hook)]) {
+        co_await h(s);
+    }
+}
+
+Awaitable<void> HookTable::user_removed(const std::string& bare) const {
+    for (const auto& h : user_removed_) {
+        co_await h(bare);
+    }
+}
+
+// --- ModuleContext -----------------------------------------------------------
+
+ModuleContext::ModuleContext(std::string host, std::string module, HookTable& table,
+                             Router& router, storage::Storage& storage,
+                             const ModuleConfig& config, const ServerInfo& info,
+                             std::shared_ptr<spdlog::logger> log)
+    : host_(std::move(host)),
+      module_(std::move(module)),
+      table_(table),
+      router_(router),
+      storage_(storage),
+      config_(config),
+      info_(info),
+      log_(std::move(log)) {}
+
+void ModuleContext::add_feature(std::string ns) { table_.features_.insert(std::move(ns)); }
+void ModuleContext::add_account_feature(std::string ns) {
+    table_.account_features_.insert(std::move(ns));
+}
+void ModuleContext::add_identity(Identity id) { table_.identities_.insert(std::move(id)); }
+void ModuleContext::add_stream_feature(xml::ElementRef f) {
+    table_.stream_features_.push_back(std::move(f));
+}
+void ModuleContext::add_pre_auth_stream_feature(xml::ElementRef f) {
+    table_.pre_auth_features_.push_back(std::move(f));
+}
+
+void ModuleContext::on_iq(IqType type, IqScope scope, std::string_view ns, std::string_view name,
+                          IqHandler h) {
+    HookTable::IqKey key{type, scope, std::string(ns), std::string(name)};
+    if (table_.iq_.count(key)) {
+        log_->warn("module {}: iq handler for {{{}}}{} replaces another module's", module_, ns,
+                   name);
+    }
+    table_.iq_[std::move(key)] = std::move(h);
+}
+
+void ModuleContext::hook(StanzaHook hook, Priority p, StanzaHandler h) {
+    auto& list = table_.stanza_[static_cast<int>(hook)];
+    list.push_back({static_cast<int>(p), std::move(h)});
+    // Highest priority first; equal priorities keep registration order.
+    std::stable_sort(list.begin(), list.end(),
+                     [](const auto& a, const auto& b) { return a.priority > b.priority; });
+}
+
+void ModuleContext::on_session(SessionHook hook, SessionHandler h) {
+    table_.session_[static_cast<int>(hook)].push_back(std::move(h));
+}
+
+void ModuleContext::on_user_removed(UserHandler h) { table_.user_removed_.push_back(std::move(h)); }
+
+// --- ModuleConfig -------------------------------------------------------------
+
+bool ModuleConfig::has(std::string_view key) const { return values_.find(key) != values_.end(); }
+
+std::int64_t ModuleConfig::get_int(std::string_view key, std::int64_t fallback) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) {
+        return fallback;
+    }
+    std::int64_t v = fallback;
+    std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    return v;
+}
+
+bool ModuleConfig::get_bool(std::string_view key, bool fallback) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) {
+        return fallback;
+    }
+    return it->second == "true";
+}
+
+std::string ModuleConfig::get_string(std::string_view key, std::string_view fallback) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? std::string(fallback) : it->second;
+}
+
+}  // namespace parley

@@ -1,0 +1,280 @@
+// The module API (STYLE.md b.3): everything a module may touch. A module is
+// a class with start(ModuleContext&); through the context it registers IQ
+// handlers by (type, namespace, element), stanza hooks by typed hook point
+// and priority, session and user events, disco features and stream features.
+// Registrations are owned by the host's HookTable, which is built while the
+// modules start and is read-only once the server accepts connections, so
+// worker threads read it without locks.
+//
+// Every handler is a coroutine (asio::awaitable) so it may use storage; it
+// runs on the thread of the session or task that raised the event.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/session.hpp"
+#include "xml/element.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stanza_error.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace parley {
+
+namespace storage {
+class Storage;
+}
+class Router;
+class ModuleConfig;
+
+template <class T>
+using Awaitable = boost::asio::awaitable<T>;
+
+// Prosody's non-nil / jabberd2's mod_HANDLED: yes stops the hook chain.
+enum class Handled : bool { no = false, yes = true };
+
+// Named priority bands; handlers run from the highest to the lowest.
+// Use small offsets (Priority::filter + 1) to order within a band.
+enum class Priority : int {
+    filter = 1000,   // may refuse or rewrite a stanza (blocking, privacy, limits)
+    archive = 500,   // observes stanzas that will be delivered (carbons, MAM)
+    deliver = 0,     // owns the delivery of a kind of stanza (roster/subscriptions)
+    fallback = -1000 // runs when nothing else handled it (offline storage)
+};
+constexpr Priority operator+(Priority p, int offset) {
+    return static_cast<Priority>(static_cast<int>(p) + offset);
+}
+
+enum class StanzaKind : std::uint8_t { message, presence, iq };
+
+// Where a stanza is in its journey. client_outbound fires for every stanza a
+// bound local client sends, before routing (its 'from' already stamped).
+// The *_to_host/bare/full hooks fire when the stanza reaches the local host
+// it is addressed to, before the default delivery rules of RFC 6121 §8.5 —
+// handlers that return Handled::yes take over delivery.
+enum class StanzaHook : std::uint8_t {
+    client_outbound,
+    message_to_host,
+    message_to_bare,
+    message_to_full,
+    presence_to_host,
+    presence_to_bare,
+    presence_to_full,
+    iq_to_full,        // an iq for a connected resource (iq to bare/host goes to on_iq handlers)
+    message_offline,   // a message for a local account with no available resource (RFC 6121 §8.5.2.2)
+    count_
+};
+
+struct StanzaEvent {
+    xml::ElementRef stanza;  // a handler may replace it with a changed copy
+    StanzaKind kind;
+    std::string_view type;   // the 'type' attribute ("" when absent); points into stanza
+    xmpp::Jid from;
+    xmpp::Jid to;
+    Session* origin = nullptr;  // the local client session that sent it, if any
+    Router& router;
+};
+
+// IQ handling (RFC 6120 §8.2.3). Handlers are keyed by (type, payload
+// namespace, payload name, scope) in a hash map built at start-up.
+enum class IqType : std::uint8_t { get, set };
+// host: addressed to the server (to = the domain). account: addressed to a
+// user's bare JID, or sent with no 'to' (RFC 6120 §10.3.3: handled on behalf
+// of the sender's account). pre_auth: on a stream not yet authenticated
+// (XEP-0077 in-band registration).
+enum class IqScope : std::uint8_t { host, account, pre_auth };
+
+class IqRequest {
+public:
+    IqRequest(xml::ElementRef stanza, const xml::Element& payload, xmpp::Jid from, xmpp::Jid to,
+              Session* origin, Router& router, std::function<void(xml::ElementRef)> send);
+
+    const xml::Element& stanza() const { return *stanza_; }
+    const xml::Element& payload() const { return payload_; }
+    IqType type() const { return stanza_->attr_or("type") == "set" ? IqType::set : IqType::get; }
+    const xmpp::Jid& from() const { return from_; }
+    const xmpp::Jid& to() const { return to_; }  // the bare JID or domain it is addressed to
+    Session* origin() const { return origin_; }
+    Router& router() const { return router_; }
+    // True when the sender asks about its own account.
+    bool from_self() const { return from_.bare() == to_.bare(); }
+
+    // A result with an optional payload (RFC 6120 §8.2.3); 'to', 'from' and
+    // 'id' are filled in.
+    void reply(xml::ElementPtr payload = nullptr);
+    void reply_error(xmpp::StanzaError err);
+    bool answered() const { return answered_; }
+
+private:
+    xml::ElementRef stanza_;
+    const xml::Element& payload_;
+    xmpp::Jid from_;
+    xmpp::Jid to_;
+    Session* origin_;
+    Router& router_;
+    std::function<void(xml::ElementRef)> send_;
+    bool answered_ = false;
+};
+
+using IqHandler = std::function<Awaitable<void>(IqRequest&)>;
+using StanzaHandler = std::function<Awaitable<Handled>(StanzaEvent&)>;
+
+// Session lifecycle: bound (resource bound, in the registry), available
+// (first available presence sent: the time to push offline messages),
+// closed (stream ended, after unavailable presence was broadcast).
+enum class SessionHook : std::uint8_t { bound, available, closed, count_ };
+using SessionHandler = std::function<Awaitable<void>(Session&)>;
+// A user account was removed: delete everything the module keeps for it.
+using UserHandler = std::function<Awaitable<void>(const std::string& bare_jid)>;
+
+// disco#info identity (XEP-0030 §3.1).
+struct Identity {
+    std::string category;
+    std::string type;
+    std::string name;
+    bool operator<(const Identity& o) const {
+        return std::tie(category, type, name) < std::tie(o.category, o.type, o.name);
+    }
+};
+
+// Everything modules registered on one virtual host. Built at start-up,
+// read-only afterwards.
+class HookTable {
+public:
+    struct IqKey {
+        IqType type;
+        IqScope scope;
+        std::string ns;
+        std::string name;
+        bool operator==(const IqKey&) const = default;
+    };
+    struct IqKeyHash {
+        std::size_t operator()(const IqKey& k) const noexcept;
+    };
+
+    const IqHandler* iq(IqType type, IqScope scope, std::string_view ns, std::string_view name) const;
+    // Runs the hook's handlers by priority until one returns Handled::yes.
+    Awaitable<Handled> run(StanzaHook hook, StanzaEvent& ev) const;
+    Awaitable<void> run(SessionHook hook, Session& s) const;
+    Awaitable<void> user_removed(const std::string& bare) const;
+
+    const std::set<std::string>& features() const { return features_; }
+    const std::set<std::string>& account_features() const { return account_features_; }
+    const std::set<Identity>& identities() const { return identities_; }
+    // Elements added to <stream:features/> after authentication (RFC 6120 §4.3.2).
+    const std::vector<xml::ElementRef>& stream_features() const { return stream_features_; }
+    // Elements added to <stream:features/> before authentication.
+    const std::vector<xml::ElementRef>& pre_auth_features() const { return pre_auth_features_; }
+
+private:
+    friend class ModuleContext;
+    struct StanzaEntry {
+        int priority;
+        StanzaHandler handler;
+    };
+    std::unordered_map<IqKey, IqHandler, IqKeyHash> iq_;
+    std::vector<StanzaEntry> stanza_[static_cast<int>(StanzaHook::count_)];
+    std::vector<SessionHandler> session_[static_cast<int>(SessionHook::count_)];
+    std::vector<UserHandler> user_removed_;
+    std::set<std::string> features_;
+    std::set<std::string> account_features_;
+    std::set<Identity> identities_;
+    std::vector<xml::ElementRef> stream_features_;
+    std::vector<xml::ElementRef> pre_auth_features_;
+};
+
+// Facts about the server that modules may show (XEP-0092 and others).
+struct ServerInfo {
+    std::string name = "Parley";
+    std::string version;
+    std::vector<std::string> hosts;
+};
+
+class ModuleContext {
+public:
+    ModuleContext(std::string host, std::string module, HookTable& table, Router& router,
+                  storage::Storage& storage, const ModuleConfig& config, const ServerInfo& info,
+                  std::shared_ptr<spdlog::logger> log);
+
+    const std::string& host() const { return host_; }
+    const ServerInfo& server_info() const { return info_; }
+
+    void add_feature(std::string ns);          // server disco#info (XEP-0030)
+    void add_account_feature(std::string ns);  // disco#info of an account's bare JID
+    void add_identity(Identity id);
+    void add_stream_feature(xml::ElementRef feature);
+    void add_pre_auth_stream_feature(xml::ElementRef feature);
+
+    void on_iq(IqType type, IqScope scope, std::string_view ns, std::string_view name, IqHandler h);
+    void hook(StanzaHook hook, Priority p, StanzaHandler h);
+    void on_session(SessionHook hook, SessionHandler h);
+    void on_user_removed(UserHandler h);
+
+    storage::Storage& storage() { return storage_; }
+    Router& router() { return router_; }
+    const ModuleConfig& config() const { return config_; }
+    spdlog::logger& log() { return *log_; }
+    // The read-only table this host's modules build (for disco).
+    const HookTable& table() const { return table_; }
+
+private:
+    std::string host_;
+    std::string module_;
+    HookTable& table_;
+    Router& router_;
+    storage::Storage& storage_;
+    const ModuleConfig& config_;
+    const ServerInfo& info_;
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+class Module {
+public:
+    virtual ~Module() = default;
+    // Registers everything through ctx. Returns an error (reaching main, which
+    // prints it) when the module's config is wrong.
+    virtual Result<void> start(ModuleContext& ctx) = 0;
+};
+
+// A module's config section ([modules.NAME] in the TOML file), read through
+// typed getters with defaults. Unknown keys are reported by check().
+class ModuleConfig {
+public:
+    using Values = std::map<std::string, std::string, std::less<>>;
+    ModuleConfig() = default;
+    explicit ModuleConfig(Values values) : values_(std::move(values)) {}
+
+    std::int64_t get_int(std::string_view key, std::int64_t fallback) const;
+    bool get_bool(std::string_view key, bool fallback) const;
+    std::string get_string(std::string_view key, std::string_view fallback) const;
+    bool has(std::string_view key) const;
+
+private:
+    // Values kept as their TOML text form (strings unquoted), parsed on read.
+    Values values_;
+};
+
+// The built-in modules (modules/registry.cpp), in load order.
+struct ModuleInfo {
+    std::string_view name;
+    std::string_view spec;  // e.g. "XEP-0199 XMPP Ping"
+    bool default_enabled;
+    std::unique_ptr<Module> (*make)();
+};
+const std::vector<ModuleInfo>& builtin_modules();
+
+}  // namespace parley

@@ -1,0 +1,70 @@
+// Session: what the router and modules see of a connected, authenticated
+// entity (a client resource, later an s2s link or a component). The
+// concrete session classes live in stream/.
+//
+// Thread safety: a session lives on one worker thread for its whole life
+// (DESIGN.md "Threads and memory"). Every method except id(), jid() and
+// executor() must be called on executor(); other threads reach a session by
+// posting to that executor (Router::deliver does that). jid() is set once at
+// resource binding, before the session is published to the registry, and not
+// changed after.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <any>
+#include <memory>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+
+#include "xml/element.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stanza_error.hpp"
+
+namespace parley {
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    virtual ~Session() = default;
+
+    const std::string& id() const { return id_; }       // for logs: "c2s-42"
+    const xmpp::Jid& jid() const { return jid_; }       // full JID once bound
+    boost::asio::any_io_executor executor() const { return executor_; }
+
+    // Writes a stanza to this session's stream (serialised in the stream's
+    // content namespace). Never blocks; the write is queued.
+    virtual void deliver(const xml::ElementRef& stanza) = 0;
+    // Sends a stream error and closes the stream.
+    virtual void close(xmpp::StreamError err) = 0;
+    virtual bool secure() const = 0;
+    // The peer's IP address ("" when not a network connection), for logs and
+    // per-address limits.
+    virtual std::string remote_address() const { return {}; }
+
+    // Per-session data for a module: a typed slot (STYLE.md b.3), created
+    // empty on first use. e.g. session.ext<CarbonsState>().enabled = true;
+    template <class T>
+    T& ext() {
+        auto& slot = ext_[std::type_index(typeid(T))];
+        if (!slot.has_value()) {
+            slot = std::make_shared<T>();
+        }
+        return *std::any_cast<std::shared_ptr<T>&>(slot);
+    }
+
+protected:
+    Session(std::string id, boost::asio::any_io_executor ex)
+        : id_(std::move(id)), executor_(std::move(ex)) {}
+    void set_jid(xmpp::Jid j) { jid_ = std::move(j); }
+
+private:
+    std::string id_;
+    xmpp::Jid jid_;
+    boost::asio::any_io_executor executor_;
+    std::unordered_map<std::type_index, std::any> ext_;
+};
+
+using SessionPtr = std::shared_ptr<Session>;
+
+}  // namespace parley

@@ -1,0 +1,67 @@
+#include "core/worker_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parley {
+
+namespace {
+thread_local boost::asio::io_context* t_current = nullptr;
+}
+
+WorkerPool::WorkerPool(std::size_t threads) {
+    if (threads == 0) {
+        threads = 1;
+    }
+    for (std::size_t i = 0; i < threads; ++i) {
+        contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+        guards_.emplace_back(contexts_.back()->get_executor());
+    }
+}
+
+WorkerPool::~WorkerPool() {
+    stop();
+    join();
+}
+
+void WorkerPool::start() {
+    for (auto& ctx : contexts_) {
+        threads_.emplace_back([c = ctx.get()] {
+            t_current = c;
+            for (;;) {
+                try {
+                    c->run();
+                    break;
+                } catch (const std::exception& e) {
+                    // A handler threw: a bug. Log it and keep the worker alive
+                    // (STYLE.md b.8: PARLEY_BUG, carry on).
+                    spdlog::critical("worker: unexpected exception: {}", e.what());
+                }
+            }
+            t_current = nullptr;
+        });
+    }
+}
+
+void WorkerPool::stop() {
+    for (auto& g : guards_) {
+        g.reset();
+    }
+}
+
+void WorkerPool::join() {
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+    threads_.clear();
+}
+
+boost::asio::any_io_executor current_executor(const boost::asio::any_io_executor& fallback) {
+    if (t_current) {
+        return t_current->get_executor();
+    }
+    return fallback;
+}
+
+}  // namespace parley

@@ -1,0 +1,43 @@
+// The built-in modules, in load order. Adding a module means adding its folder
+// and one line here (STYLE.md b.3); nothing in core/ names a module.
+#include "core/module.hpp"
+
+namespace parley {
+
+namespace mod {
+std::unique_ptr<Module> make_roster_module();
+std::unique_ptr<Module> make_presence_module();
+std::unique_ptr<Module> make_offline_module();
+std::unique_ptr<Module> make_disco_module();
+std::unique_ptr<Module> make_ping_module();
+std::unique_ptr<Module> make_version_module();
+std::unique_ptr<Module> make_time_module();
+std::unique_ptr<Module> make_last_module();
+std::unique_ptr<Module> make_vcard_module();
+std::unique_ptr<Module> make_private_module();
+std::unique_ptr<Module> make_blocking_module();
+std::unique_ptr<Module> make_register_module();
+}  // namespace mod
+
+const std::vector<ModuleInfo>& builtin_modules() {
+    static const std::vector<ModuleInfo> modules{
+        {"roster", "RFC 6121 §2 roster management, XEP-0237 roster versioning", true,
+         mod::make_roster_module},
+        {"presence", "RFC 6121 §3-4 subscriptions and presence", true, mod::make_presence_module},
+        {"offline", "XEP-0160 offline message storage", true, mod::make_offline_module},
+        {"ping", "XEP-0199 XMPP Ping", true, mod::make_ping_module},
+        {"version", "XEP-0092 Software Version", true, mod::make_version_module},
+        {"time", "XEP-0202 Entity Time", true, mod::make_time_module},
+        {"last", "XEP-0012 Last Activity", true, mod::make_last_module},
+        {"vcard", "XEP-0054 vcard-temp", true, mod::make_vcard_module},
+        {"private", "XEP-0049 Private XML Storage", true, mod::make_private_module},
+        {"blocking", "XEP-0191 Blocking Command", true, mod::make_blocking_module},
+        {"register", "XEP-0077 In-Band Registration", true, mod::make_register_module},
+        // disco last: it reads what the others registered.
+        {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
+         mod::make_disco_module},
+    };
+    return modules;
+}
+
+}  // namespace parley

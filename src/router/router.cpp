@@ -1,0 +1,299 @@
+// RFC 6120 §10 (server rules for processing XML stanzas) and RFC 6121 §8
+// (delivery rules for a local user).
+#include "router/router.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "core/worker_pool.hpp"
+#include "router/delivery_rules.hpp"
+#include "storage/stores.hpp"
+#include "xmpp/ns.hpp"
+
+namespace parley {
+
+namespace asio = boost::asio;
+using xmpp::Condition;
+using xmpp::StanzaError;
+
+StanzaKind stanza_kind(const xml::Element& e) {
+    if (e.name() == "message") {
+        return StanzaKind::message;
+    }
+    if (e.name() == "presence") {
+        return StanzaKind::presence;
+    }
+    return StanzaKind::iq;
+}
+
+bool is_stanza(const xml::Element& e) {
+    if (e.ns() != ns::client && e.ns() != ns::server) {
+        return false;
+    }
+    return e.name() == "message" || e.name() == "presence" || e.name() == "iq";
+}
+
+Router::Router(SessionRegistry& sessions, storage::Storage& storage,
+               boost::asio::any_io_executor fallback)
+    : sessions_(sessions), storage_(storage), fallback_(std::move(fallback)) {}
+
+void Router::add_host(const std::string& domain, const HookTable* table) { hosts_[domain] = table; }
+
+const HookTable* Router::host(std::string_view domain) const {
+    auto it = hosts_.find(domain);
+    return it == hosts_.end() ? nullptr : it->second;
+}
+
+bool Router::attach_component(const std::string& domain, const SessionPtr& session) {
+    if (is_local_host(domain)) {
+        return false;
+    }
+    std::lock_guard lock(components_mu_);
+    auto& slot = components_[domain];
+    if (slot.lock()) {
+        return false;
+    }
+    slot = session;
+    return true;
+}
+
+void Router::detach_component(const std::string& domain, const Session* session) {
+    std::lock_guard lock(components_mu_);
+    auto it = components_.find(domain);
+    if (it != components_.end() && it->second.lock().get() == session) {
+        components_.erase(it);
+    }
+}
+
+void Router::deliver(const ResourceEntry& to, xml::ElementRef stanza) const {
+    asio::post(to.executor, [w = to.session, stanza = std::move(stanza)] {
+        if (auto s = w.lock()) {
+            s->deliver(stanza);
+        }
+    });
+}
+
+void Router::deliver(const SessionPtr& to, xml::ElementRef stanza) const {
+    asio::post(to->executor(), [w = std::weak_ptr<Session>(to), stanza = std::move(stanza)] {
+        if (auto s = w.lock()) {
+            s->deliver(stanza);
+        }
+    });
+}
+
+void Router::send(xml::ElementRef stanza) {
+    asio::co_spawn(
+        current_executor(fallback_),
+        [](Router& r, xml::ElementRef st) -> Awaitable<void> { co_await r.route(std::move(st)); }(
+            *this, std::move(stanza)),
+        asio::detached);
+}
+
+void Router::bounce(const xml::Element& stanza, StanzaError err) {
+    if (auto reply = xmpp::make_error_reply(stanza, err)) {
+        send(std::move(reply));
+    }
+}
+
+Awaitable<bool> Router::account_exists(const std::string& bare) {
+    if (!sessions_.resources(bare).empty()) {
+        co_return true;
+    }
+    auto r = co_await storage_.accounts().exists(bare);
+    if (!r) {
+        spdlog::error("router: account look-up for {} failed: {}", bare, r.error().message);
+        co_return false;
+    }
+    co_return *r;
+}
+
+Awaitable<void> Router::route(xml::ElementRef stanza, Session* origin) {
+    auto from = xmpp::Jid::parse(stanza->attr_or("from"));
+    auto to_attr = stanza->attr("to");
+    xmpp::Jid to;
+    if (to_attr) {
+        auto parsed = xmpp::Jid::parse(*to_attr);
+        if (!parsed) {
+            bounce(*stanza, StanzaError(Condition::jid_malformed, parsed.error().reason));
+            co_return;
+        }
+        to = *parsed;
+    } else if (from) {
+        to = from->bare();  // RFC 6120 §10.3.3: no 'to' means the sender's own account
+    }
+    StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"),
+                   from ? *from : xmpp::Jid{}, to, origin, *this};
+    if (const HookTable* table = host(to.domain())) {
+        co_await route_local(*table, ev);
+        co_return;
+    }
+    SessionPtr component;
+    {
+        std::lock_guard lock(components_mu_);
+        auto it = components_.find(to.domain());
+        if (it != components_.end()) {
+            component = it->second.lock();
+        }
+    }
+    if (component) {
+        deliver(component, stanza);
+        co_return;
+    }
+    // Federation arrives with the s2s issue; until then a remote domain is
+    // unreachable (RFC 6120 §10.4.3 when no connection can be made).
+    bounce(*stanza, StanzaError(Condition::remote_server_not_found));
+}
+
+Awaitable<void> Router::route_local(const HookTable& table, StanzaEvent& ev) {
+    if (ev.to.local().empty()) {
+        co_await to_host(table, ev);
+    } else if (ev.to.is_bare()) {
+        co_await to_bare(table, ev);
+    } else {
+        co_await to_full(table, ev);
+    }
+}
+
+Awaitable<void> Router::dispatch_iq(const HookTable& table, StanzaEvent& ev, IqScope scope) {
+    const auto& iq = *ev.stanza;
+    if (ev.type == "result" || ev.type == "error") {
+        co_return;  // answers to the server or an account: nothing is waiting for them yet
+    }
+    auto children = iq.children();
+    if ((ev.type != "get" && ev.type != "set") || children.size() != 1) {
+        bounce(iq, StanzaError(Condition::bad_request,
+                               "an iq of type get or set needs exactly one child (RFC 6120 §8.2.3)"));
+        co_return;
+    }
+    const auto& payload = *children.front();
+    IqType type = ev.type == "set" ? IqType::set : IqType::get;
+    const IqHandler* h = table.iq(type, scope, payload.ns(), payload.name());
+    if (!h && scope == IqScope::account && !iq.attr("to")) {
+        // No 'to' and no account handler: the server answers (ping, version, ...).
+        h = table.iq(type, IqScope::host, payload.ns(), payload.name());
+    }
+    if (!h) {
+        bounce(iq, StanzaError(Condition::service_unavailable));
+        co_return;
+    }
+    IqRequest req(ev.stanza, payload, ev.from, ev.to, ev.origin, *this,
+                  [this](xml::ElementRef reply) { send(std::move(reply)); });
+    co_await (*h)(req);
+    if (!req.answered()) {
+        spdlog::error("iq handler for {{{}}}{} did not answer", payload.ns(), payload.name());
+        req.reply_error(StanzaError(Condition::internal_server_error));
+    }
+}
+
+Awaitable<void> Router::to_host(const HookTable& table, StanzaEvent& ev) {
+    switch (ev.kind) {
+        case StanzaKind::iq:
+            co_await dispatch_iq(table, ev, IqScope::host);
+            break;
+        case StanzaKind::message:
+            if (co_await table.run(StanzaHook::message_to_host, ev) == Handled::no) {
+                if (ev.type != "error" && ev.type != "groupchat" && ev.type != "headline") {
+                    bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+                }
+            }
+            break;
+        case StanzaKind::presence:
+            co_await table.run(StanzaHook::presence_to_host, ev);  // else ignored
+            break;
+    }
+}
+
+Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
+    const auto bare = ev.to.bare_str();
+    if (ev.kind == StanzaKind::iq) {
+        if (!co_await account_exists(bare)) {
+            bounce(*ev.stanza, StanzaError(Condition::service_unavailable));  // §8.5.1
+            co_return;
+        }
+        co_await dispatch_iq(table, ev, IqScope::account);
+        co_return;
+    }
+    if (ev.kind == StanzaKind::message) {
+        if (co_await table.run(StanzaHook::message_to_bare, ev) == Handled::yes) {
+            co_return;
+        }
+        if (!co_await account_exists(bare)) {
+            // §8.5.1: a message to a nonexistent account is refused.
+            bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+            co_return;
+        }
+        co_await message_to_bare(table, ev);
+        co_return;
+    }
+    // Presence: subscriptions and probes are the presence module's.
+    if (co_await table.run(StanzaHook::presence_to_bare, ev) == Handled::yes) {
+        co_return;
+    }
+    auto resources = sessions_.resources(bare);
+    auto d = presence_to_bare(ev.type, resources);
+    for (auto i : d.targets) {
+        deliver(resources[i], ev.stanza);
+    }
+}
+
+Awaitable<void> Router::message_to_bare(const HookTable& table, StanzaEvent& ev) {
+    auto resources = sessions_.resources(ev.to.bare_str());
+    auto d = parley::message_to_bare(ev.type, resources);
+    switch (d.action) {
+        case Delivery::deliver:
+            for (auto i : d.targets) {
+                deliver(resources[i], ev.stanza);
+            }
+            break;
+        case Delivery::offline:
+            if (co_await table.run(StanzaHook::message_offline, ev) == Handled::no) {
+                bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+            }
+            break;
+        case Delivery::bounce:
+            bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+            break;
+        case Delivery::drop:
+        case Delivery::as_bare:
+            break;
+    }
+}
+
+Awaitable<void> Router::to_full(const HookTable& table, StanzaEvent& ev) {
+    auto entry = sessions_.find(ev.to);
+    if (entry) {
+        StanzaHook hook = ev.kind == StanzaKind::message    ? StanzaHook::message_to_full
+                          : ev.kind == StanzaKind::presence ? StanzaHook::presence_to_full
+                                                            : StanzaHook::iq_to_full;
+        if (co_await table.run(hook, ev) == Handled::no) {
+            deliver(*entry, ev.stanza);
+        }
+        co_return;
+    }
+    // RFC 6121 §8.5.3.2: no such resource.
+    Delivery d = Delivery::bounce;
+    if (ev.kind == StanzaKind::message) {
+        d = message_to_absent_full(ev.type);
+    } else if (ev.kind == StanzaKind::presence) {
+        d = presence_to_absent_full(ev.type);
+    } else if (ev.type == "result" || ev.type == "error") {
+        d = Delivery::drop;
+    }
+    switch (d) {
+        case Delivery::as_bare:
+            ev.to = ev.to.bare();
+            co_await to_bare(table, ev);
+            break;
+        case Delivery::bounce:
+            bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace parley

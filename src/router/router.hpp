@@ -1,0 +1,81 @@
+// Router: moves stanzas between local sessions, the server's own handlers
+// (IQ handlers, hooks) and, later, other servers and cluster nodes. It owns
+// the delivery rules of RFC 6121 §8.5 (local user) and §8 (RFC 6120 §10:
+// server rules for processing XML stanzas). Stateless apart from the
+// registries it is given; safe to call from any worker thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/module.hpp"
+#include "router/session_registry.hpp"
+#include "xml/element.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stanza_error.hpp"
+
+namespace parley {
+
+namespace storage {
+class Storage;
+}
+
+class Router {
+public:
+    // `fallback` runs send() tasks started from threads that are not workers.
+    Router(SessionRegistry& sessions, storage::Storage& storage,
+           boost::asio::any_io_executor fallback);
+
+    // Registers a virtual host and its hook table (at start-up only).
+    void add_host(const std::string& domain, const HookTable* table);
+    const HookTable* host(std::string_view domain) const;
+    bool is_local_host(std::string_view domain) const { return host(domain) != nullptr; }
+
+    // External components (XEP-0114): a connected component's domain and the
+    // session that serves it. attach() is false when the domain is taken.
+    bool attach_component(const std::string& domain, const SessionPtr& session);
+    void detach_component(const std::string& domain, const Session* session);
+
+    // Routes a stanza whose 'from' is set and trusted. `origin` is the local
+    // client session that sent it (nullptr for the server's own stanzas).
+    Awaitable<void> route(xml::ElementRef stanza, Session* origin = nullptr);
+    // route() as a detached task on the current executor (for fire-and-forget
+    // replies; order against other sends is not guaranteed).
+    void send(xml::ElementRef stanza);
+    // Answers `stanza` with an error (never answers an error, RFC 6120 §8.3.1).
+    void bounce(const xml::Element& stanza, xmpp::StanzaError err);
+
+    // Writes the stanza to one session, on that session's thread; no hooks.
+    void deliver(const ResourceEntry& to, xml::ElementRef stanza) const;
+    void deliver(const SessionPtr& to, xml::ElementRef stanza) const;
+
+    SessionRegistry& sessions() { return sessions_; }
+    storage::Storage& storage() { return storage_; }
+
+private:
+    Awaitable<void> route_local(const HookTable& table, StanzaEvent& ev);
+    Awaitable<void> to_host(const HookTable& table, StanzaEvent& ev);
+    Awaitable<void> to_bare(const HookTable& table, StanzaEvent& ev);
+    Awaitable<void> to_full(const HookTable& table, StanzaEvent& ev);
+    Awaitable<void> message_to_bare(const HookTable& table, StanzaEvent& ev);
+    Awaitable<void> dispatch_iq(const HookTable& table, StanzaEvent& ev, IqScope scope);
+    Awaitable<bool> account_exists(const std::string& bare);
+
+    SessionRegistry& sessions_;
+    storage::Storage& storage_;
+    boost::asio::any_io_executor fallback_;
+    std::map<std::string, const HookTable*, std::less<>> hosts_;
+    mutable std::mutex components_mu_;
+    std::map<std::string, std::weak_ptr<Session>, std::less<>> components_;  // GUARDED_BY(components_mu_)
+};
+
+// Helpers shared by the router and modules.
+StanzaKind stanza_kind(const xml::Element& e);
+bool is_stanza(const xml::Element& e);  // message, presence or iq in jabber:client/server
+
+}  // namespace parley

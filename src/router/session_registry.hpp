@@ -1,0 +1,66 @@
+// SessionRegistry: which resources of which local users are online, with the
+// presence facts the delivery rules need (RFC 6121 §8.5: availability and
+// priority). Sharded by bare JID; each shard has its own mutex held only for
+// a map look-up or a small copy, so there is no global lock on the routing
+// path. Callers get copies (snapshots), never references into a shard.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/session.hpp"
+#include "xml/element.hpp"
+#include "xmpp/jid.hpp"
+
+namespace parley {
+
+struct ResourceEntry {
+    std::string resource;
+    std::weak_ptr<Session> session;
+    boost::asio::any_io_executor executor;
+    bool available = false;   // initial presence sent, not yet unavailable (RFC 6121 §4.2)
+    int priority = 0;         // of the last available presence (RFC 6121 §4.7.2.3)
+    bool interested = false;  // requested the roster: an "interested resource" (RFC 6121 §2.1.6)
+    xml::ElementRef presence; // the last broadcast presence, for probes
+};
+
+enum class ConflictPolicy { replace_old, refuse_new };
+
+class SessionRegistry {
+public:
+    explicit SessionRegistry(std::size_t shards = 64);
+
+    struct BindResult {
+        bool bound = false;
+        SessionPtr replaced;  // the session that had this resource (to close with <conflict/>)
+    };
+    BindResult bind(const xmpp::Jid& full, const SessionPtr& session, ConflictPolicy policy);
+    // Removes the resource if it is still held by `session`.
+    void unbind(const xmpp::Jid& full, const Session* session);
+
+    std::vector<ResourceEntry> resources(const std::string& bare) const;
+    std::optional<ResourceEntry> find(const xmpp::Jid& full) const;
+    // Runs f on the entry under the shard's lock; false when not online.
+    bool update(const xmpp::Jid& full, const std::function<void(ResourceEntry&)>& f);
+    std::size_t size() const;
+    // Every bound session (for shutdown and administration).
+    std::vector<SessionPtr> all() const;
+
+private:
+    struct Shard {
+        mutable std::mutex mu;
+        std::unordered_map<std::string, std::vector<ResourceEntry>> users;  // GUARDED_BY(mu)
+    };
+    Shard& shard(const std::string& bare) const;
+    std::unique_ptr<Shard[]> shards_;
+    std::size_t count_;
+};
+
+}  // namespace parley

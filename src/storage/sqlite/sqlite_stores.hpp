@@ -1,0 +1,74 @@
+// The SQLite implementations of the storage interfaces (stores.hpp). Each
+// store method runs its SQL on the Backend's pool thread; see backend.hpp.
+// Constructed by open_sqlite_storage(); modules only see the interfaces.
+#pragma once
+
+#include <memory>
+
+#include "storage/sqlite/backend.hpp"
+#include "storage/stores.hpp"
+
+namespace parley::storage::sqlite {
+
+class SqliteAccountStore final : public AccountStore {
+public:
+    explicit SqliteAccountStore(Backend& backend) : backend_(backend) {}
+    Task<bool> create(const std::string& user, const auth::Credentials& creds) override;
+    Task<std::optional<auth::Credentials>> credentials(const std::string& user) override;
+    Task<bool> set_credentials(const std::string& user, const auth::Credentials& creds) override;
+    Task<bool> remove(const std::string& user) override;
+    Task<bool> exists(const std::string& user) override;
+    Task<std::vector<std::string>> list(const std::string& domain) override;
+
+private:
+    Backend& backend_;
+};
+
+class SqliteRosterStore final : public RosterStore {
+public:
+    explicit SqliteRosterStore(Backend& backend) : backend_(backend) {}
+    Task<Roster> get(const std::string& user) override;
+    Task<std::optional<RosterItem>> item(const std::string& user,
+                                         const std::string& contact) override;
+    Task<std::uint64_t> put(const std::string& user, const RosterItem& item) override;
+    Task<std::optional<std::uint64_t>> remove(const std::string& user,
+                                              const std::string& contact) override;
+
+private:
+    Backend& backend_;
+};
+
+class SqliteOfflineStore final : public OfflineStore {
+public:
+    explicit SqliteOfflineStore(Backend& backend) : backend_(backend) {}
+    Task<bool> push(const std::string& user, const std::string& stanza_xml,
+                    std::size_t limit) override;
+    Task<std::vector<std::string>> pop_all(const std::string& user) override;
+    Task<std::size_t> count(const std::string& user) override;
+
+private:
+    Backend& backend_;
+};
+
+class SqliteKeyValStore final : public KeyValStore {
+public:
+    explicit SqliteKeyValStore(Backend& backend) : backend_(backend) {}
+    Task<std::optional<std::string>> get(const std::string& user, const std::string& store,
+                                         const std::string& key) override;
+    Task<Unit> set(const std::string& user, const std::string& store, const std::string& key,
+                   const std::string& value) override;
+    Task<bool> remove(const std::string& user, const std::string& store,
+                      const std::string& key) override;
+    Task<std::vector<std::pair<std::string, std::string>>> list(
+        const std::string& user, const std::string& store) override;
+    Task<std::size_t> clear(const std::string& user, const std::string& store) override;
+
+private:
+    Backend& backend_;
+};
+
+// Opens the database file, applies the settings and migrations, and starts
+// the pool thread. Called by open_storage() for backend "sqlite".
+Result<std::unique_ptr<Storage>> open_sqlite_storage(const StorageOptions& opts);
+
+}  // namespace parley::storage::sqlite

@@ -1,0 +1,606 @@
+// RFC 6120 client-to-server streams: §4 (streams), §5 (STARTTLS), §6 (SASL),
+// §7 (resource binding), §8 (stanza processing on the sending side); RFC 3921
+// §3 (legacy session establishment, accepted for old clients); XEP-0368
+// (direct TLS).
+#include "stream/c2s_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/base64.hpp"
+#include "auth/tls_binding.hpp"
+#include "core/config.hpp"
+#include "core/throttle.hpp"
+#include "core/tls.hpp"
+#include "router/router.hpp"
+#include "storage/stores.hpp"
+#include "transport/tcp_transport.hpp"
+#include "xml/serializer.hpp"
+#include "xmpp/ns.hpp"
+
+namespace parley {
+
+namespace asio = boost::asio;
+using xmpp::Condition;
+using xmpp::StanzaError;
+using xmpp::StreamCondition;
+using xmpp::StreamError;
+
+namespace {
+
+constexpr int kMaxSaslFailuresPerStream = 5;  // RFC 6120 §6.4.5: "at least 2, no more than 5"
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out;
+}
+
+StreamCondition stream_condition(xml::ParseError e) {
+    switch (e) {
+        case xml::ParseError::restricted_xml: return StreamCondition::restricted_xml;
+        case xml::ParseError::bad_namespace_prefix: return StreamCondition::bad_namespace_prefix;
+        case xml::ParseError::too_big:
+        case xml::ParseError::too_deep:
+        case xml::ParseError::too_many_attributes: return StreamCondition::policy_violation;
+        case xml::ParseError::bad_format: return StreamCondition::bad_format;
+        default: return StreamCondition::not_well_formed;
+    }
+}
+
+xml::ElementPtr sasl_element(std::string name, std::string_view payload, bool always_text) {
+    auto e = xml::Element::make(std::move(name), std::string(ns::sasl));
+    if (!payload.empty()) {
+        e->add_text(auth::base64_encode(payload));
+    } else if (always_text) {
+        e->add_text("=");  // RFC 6120 §6.4.6: empty additional data is sent as "="
+    }
+    return e;
+}
+
+}  // namespace
+
+void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool direct_tls) {
+    auto ex = socket.get_executor();
+    auto session = std::make_shared<C2sSession>(services, std::move(socket));
+    asio::co_spawn(
+        ex,
+        [](std::shared_ptr<C2sSession> s, bool tls) -> asio::awaitable<void> {
+            bool failed = false;
+            try {
+                co_await s->run(tls);
+            } catch (const std::exception& e) {
+                // STYLE.md b.8: nothing escapes a session; close only this one.
+                spdlog::error("[{}] internal error: {}", s->id(), e.what());
+                failed = true;
+            }
+            if (failed) {
+                s->close({StreamCondition::internal_server_error, {}});
+                co_await s->on_closed();
+            }
+        }(std::move(session), direct_tls),
+        asio::detached);
+}
+
+C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
+    : Session("c2s-" + std::to_string(services.next_id.fetch_add(1)), socket.get_executor()),
+      svc_(services),
+      transport_(std::make_shared<TcpTransport>(std::move(socket))),
+      parser_(xml::ParserLimits{services.config.max_stanza_size, services.config.max_depth,
+                                services.config.max_attributes}) {}
+
+C2sSession::~C2sSession() = default;
+
+bool C2sSession::secure() const { return transport_->secure(); }
+std::string C2sSession::remote_address() const { return transport_->remote_address(); }
+
+asio::awaitable<void> C2sSession::run(bool direct_tls) {
+    spdlog::debug("[{}] connection from {}{}", id(), transport_->remote_address(),
+                  direct_tls ? " (direct TLS)" : "");
+    if (direct_tls && !co_await transport_->handshake(svc_.tls.default_context())) {
+        spdlog::info("[{}] TLS handshake with {} failed", id(), transport_->remote_address());
+        transport_->close();
+        co_return;
+    }
+    std::vector<xml::ParseEvent> events;
+    char buf[4096];
+    while (state_ != State::closed) {
+        std::size_t n = co_await transport_->read_some(buf, sizeof buf);
+        if (n == 0) {
+            break;
+        }
+        events.clear();
+        auto err = parser_.feed(std::string_view(buf, n), events);
+        bool restarted = false;
+        for (auto& ev : events) {
+            co_await handle_event(ev);
+            if (state_ == State::closed) {
+                break;
+            }
+            if (restart_) {
+                // RFC 6120 §5.4.3.3, §6.4.6: a new stream begins; anything the
+                // client sent after the element that ended the old one is
+                // discarded (it must wait for our answer first).
+                restart_ = false;
+                restarted = true;
+                parser_.reset();
+                break;
+            }
+        }
+        if (!restarted && err != xml::ParseError::none && state_ != State::closed) {
+            spdlog::info("[{}] {} from {}: {}", id(), xml::to_string(err),
+                         transport_->remote_address(), "closing the stream");
+            close({stream_condition(err), std::string(xml::to_string(err))});
+        }
+    }
+    co_await on_closed();
+}
+
+asio::awaitable<bool> C2sSession::handle_event(xml::ParseEvent& ev) {
+    if (auto* open = std::get_if<xml::StreamOpen>(&ev)) {
+        if (state_ != State::wait_header) {
+            close({StreamCondition::not_well_formed, "unexpected stream header"});
+            co_return false;
+        }
+        co_return on_stream_open(*open);
+    }
+    if (std::holds_alternative<xml::StreamClose>(ev)) {
+        // RFC 6120 §4.4: answer the close with ours, then end the connection.
+        if (state_ != State::closed) {
+            transport_->write(xml::kStreamClose);
+            transport_->close_after_write();
+            co_await on_closed();
+        }
+        co_return false;
+    }
+    co_await on_element(std::move(std::get<xml::ElementPtr>(ev)));
+    co_return true;
+}
+
+bool C2sSession::on_stream_open(const xml::StreamOpen& open) {
+    const auto& h = *open.header;
+    auto to = xmpp::normalize_domainpart(h.attr_or("to"));
+    host_ = to ? *to : svc_.config.hosts.front();
+    lang_ = std::string(h.attr_or("xml:lang", "en"));
+    stream_id_ = random_hex(16);
+
+    // Our header goes first, even when an error follows (RFC 6120 §4.9.1.2).
+    auto header = xml::Element::make("stream", std::string(ns::streams));
+    header->set_attr("from", host_);
+    header->set_attr("id", stream_id_);
+    header->set_attr("version", "1.0");
+    header->set_attr("xml:lang", "en");
+    transport_->write(xml::stream_header(*header, ns::client));
+    header_sent_ = true;
+
+    if (!h.is("stream", ns::streams) || open.content_ns != ns::client) {
+        close({StreamCondition::invalid_namespace,
+               "expected <stream:stream> with xmlns='jabber:client' (RFC 6120 §4.8)"});
+        return false;
+    }
+    auto version = h.attr_or("version");
+    if (version.empty() || version.substr(0, 2) == "0.") {
+        close({StreamCondition::unsupported_version, "this server speaks XMPP 1.0"});
+        return false;
+    }
+    if (!to || !(table_ = svc_.router.host(*to))) {
+        close({StreamCondition::host_unknown,
+               fmt::format("this server does not serve '{}'", h.attr_or("to"))});
+        return false;
+    }
+    state_ = State::negotiating;  // after SASL, the features lead to binding
+    send_features();
+    return true;
+}
+
+void C2sSession::send_features() {
+    auto features = xml::Element::make("features", std::string(ns::streams));
+    const bool tls_ok = secure() || !svc_.config.require_encryption;
+    if (user_.empty()) {
+        if (!secure()) {
+            auto& st = features->add("starttls", std::string(ns::tls));
+            if (svc_.config.require_encryption) {
+                st.add("required", std::string(ns::tls));
+            }
+        }
+        if (tls_ok) {
+            auto cb = secure() ? auth::channel_bindings(transport_->ssl()) : auth::ChannelBindings{};
+            auto& mechs = features->add("mechanisms", std::string(ns::sasl));
+            for (const auto& m : auth::offered_mechanisms(secure(), cb)) {
+                mechs.add_text_child("mechanism", std::string(ns::sasl), m);
+            }
+            if (cb.any()) {
+                // XEP-0440: which channel-binding types this server supports.
+                auto& types = features->add("sasl-channel-binding", std::string(ns::sasl_cb));
+                if (cb.tls_exporter) {
+                    types.add("channel-binding", std::string(ns::sasl_cb))
+                        .set_attr("type", "tls-exporter");
+                }
+                if (cb.tls_server_end_point) {
+                    types.add("channel-binding", std::string(ns::sasl_cb))
+                        .set_attr("type", "tls-server-end-point");
+                }
+            }
+            for (const auto& f : table_->pre_auth_features()) {
+                features->add_child(f->deep_copy());
+            }
+        }
+    } else {
+        features->add("bind", std::string(ns::bind));
+        features->add("session", std::string(ns::session)).add("optional", std::string(ns::session));
+        for (const auto& f : table_->stream_features()) {
+            features->add_child(f->deep_copy());
+        }
+    }
+    send(*features);
+}
+
+void C2sSession::send(const xml::Element& e) {
+    std::string out;
+    xml::serialize(e, out, {ns::client});
+    transport_->write(out);
+}
+
+void C2sSession::deliver(const xml::ElementRef& stanza) {
+    if (state_ == State::bound) {
+        send(*stanza);
+    }
+}
+
+void C2sSession::close(StreamError err) {
+    if (state_ == State::closed) {
+        return;
+    }
+    if (!header_sent_) {
+        auto header = xml::Element::make("stream", std::string(ns::streams));
+        header->set_attr("id", random_hex(16));
+        header->set_attr("version", "1.0");
+        transport_->write(xml::stream_header(*header, ns::client));
+        header_sent_ = true;
+    }
+    std::string out;
+    xml::serialize(*err.to_element(), out, {ns::client});
+    out += xml::kStreamClose;
+    transport_->write(out);
+    transport_->close_after_write();
+    spdlog::info("[{}] stream error <{}/> to {}{}{}", id(), xmpp::to_string(err.condition),
+                 jid().empty() ? transport_->remote_address() : jid().str(),
+                 err.text.empty() ? "" : ": ", err.text);
+    state_ = State::closed;
+}
+
+asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
+    switch (state_) {
+        case State::negotiating:
+            if (el->is("starttls", ns::tls)) {
+                co_await on_starttls();
+            } else if (el->is("auth", ns::sasl) && user_.empty()) {
+                co_await on_auth(*el);
+            } else if (el->is("iq", ns::client)) {
+                co_await on_pre_bind_iq(*el);
+            } else {
+                close({StreamCondition::not_authorized, "authenticate and bind a resource first"});
+            }
+            break;
+        case State::authenticating:
+            if (el->is("response", ns::sasl)) {
+                co_await on_sasl_response(*el);
+            } else if (el->is("abort", ns::sasl)) {
+                sasl_fail(auth::SaslFailure::aborted, "client aborted");
+            } else {
+                close({StreamCondition::not_authorized, "SASL negotiation in progress"});
+            }
+            break;
+        case State::bound:
+            co_await on_stanza(std::move(el));
+            break;
+        default:
+            close({StreamCondition::not_authorized, {}});
+            break;
+    }
+}
+
+asio::awaitable<void> C2sSession::on_starttls() {
+    if (secure()) {
+        auto f = xml::Element::make("failure", std::string(ns::tls));
+        send(*f);
+        close({StreamCondition::policy_violation, "TLS is already in use"});
+        co_return;
+    }
+    send(*xml::Element::make("proceed", std::string(ns::tls)));
+    co_await transport_->drain();
+    if (!co_await transport_->handshake(svc_.tls.default_context())) {
+        spdlog::info("[{}] STARTTLS handshake with {} failed", id(), transport_->remote_address());
+        transport_->close();
+        state_ = State::closed;
+        co_return;
+    }
+    state_ = State::wait_header;
+    restart_ = true;
+}
+
+asio::awaitable<void> C2sSession::on_auth(const xml::Element& el) {
+    if (svc_.config.require_encryption && !secure()) {
+        // RFC 6120 §6.4.5 encryption-required: no SASL before TLS here.
+        auto f = xml::Element::make("failure", std::string(ns::sasl));
+        f->add("encryption-required", std::string(ns::sasl));
+        send(*f);
+        co_return;
+    }
+    if (svc_.auth_failures.blocked("ip:" + transport_->remote_address())) {
+        sasl_fail(auth::SaslFailure::temporary_auth_failure, "too many failed logins from this address");
+        co_return;
+    }
+    auto name = el.attr_or("mechanism");
+    auto cb = secure() ? auth::channel_bindings(transport_->ssl()) : auth::ChannelBindings{};
+    sasl_ = auth::make_mechanism(name, secure(), cb);
+    if (!sasl_) {
+        sasl_fail(auth::SaslFailure::invalid_mechanism, fmt::format("mechanism '{}'", name));
+        co_return;
+    }
+    state_ = State::authenticating;
+    auto text = el.text();
+    if (text.empty()) {
+        // No initial response: ask for it with an empty challenge (RFC 6120 §6.4.2).
+        send(*sasl_element("challenge", {}, false));
+        co_return;
+    }
+    auto data = text == "=" ? std::optional<std::string>("") : auth::base64_decode(text);
+    if (!data) {
+        sasl_fail(auth::SaslFailure::incorrect_encoding, "bad base64");
+        co_return;
+    }
+    co_await sasl_continue(sasl_->step(*data));
+}
+
+asio::awaitable<void> C2sSession::on_sasl_response(const xml::Element& el) {
+    auto text = el.text();
+    auto data = text.empty() || text == "=" ? std::optional<std::string>("")
+                                            : auth::base64_decode(text);
+    if (!data) {
+        sasl_fail(auth::SaslFailure::incorrect_encoding, "bad base64");
+        co_return;
+    }
+    co_await sasl_continue(sasl_->step(*data));
+}
+
+asio::awaitable<void> C2sSession::sasl_continue(auth::SaslStep step) {
+    for (;;) {
+        switch (step.kind) {
+            case auth::SaslStep::Kind::need_credentials: {
+                sasl_user_ = step.username;
+                auto bare = sasl_user_ + "@" + host_;
+                if (svc_.auth_failures.blocked("user:" + bare)) {
+                    sasl_fail(auth::SaslFailure::temporary_auth_failure,
+                              "too many failed logins for " + bare);
+                    co_return;
+                }
+                auto creds = co_await svc_.storage.accounts().credentials(bare);
+                if (!creds) {
+                    spdlog::error("[{}] credentials of {}: {}", id(), bare, creds.error().message);
+                    sasl_fail(auth::SaslFailure::temporary_auth_failure, "storage failure");
+                    co_return;
+                }
+                if (state_ == State::closed) {
+                    co_return;
+                }
+                step = sasl_->credentials(*creds);
+                continue;
+            }
+            case auth::SaslStep::Kind::challenge:
+                send(*sasl_element("challenge", step.data, false));
+                co_return;
+            case auth::SaslStep::Kind::success: {
+                auto bare = step.username + "@" + host_;
+                if (!step.authzid.empty()) {
+                    auto az = xmpp::Jid::parse(step.authzid);
+                    if (!az || az->bare_str() != bare) {
+                        sasl_fail(auth::SaslFailure::invalid_authzid, "authzid " + step.authzid);
+                        co_return;
+                    }
+                }
+                user_ = step.username;
+                sasl_.reset();
+                send(*sasl_element("success", step.data, false));
+                spdlog::info("[{}] {} authenticated from {}{}", id(), bare,
+                             transport_->remote_address(), secure() ? " (TLS)" : "");
+                state_ = State::wait_header;
+                restart_ = true;
+                co_return;
+            }
+            case auth::SaslStep::Kind::failure:
+                sasl_fail(step.failure, step.text);
+                co_return;
+        }
+    }
+}
+
+void C2sSession::sasl_fail(auth::SaslFailure f, const std::string& why) {
+    sasl_.reset();
+    state_ = State::negotiating;
+    auto failure = xml::Element::make("failure", std::string(ns::sasl));
+    failure->add(std::string(auth::to_string(f)), std::string(ns::sasl));
+    send(*failure);
+    auto who = sasl_user_.empty() ? std::string("(unknown user)") : sasl_user_ + "@" + host_;
+    spdlog::info("[{}] authentication of {} from {} failed: <{}/> {}", id(), who,
+                 transport_->remote_address(), auth::to_string(f), why);
+    if (f == auth::SaslFailure::not_authorized) {
+        svc_.auth_failures.hit("ip:" + transport_->remote_address());
+        if (!sasl_user_.empty()) {
+            svc_.auth_failures.hit("user:" + sasl_user_ + "@" + host_);
+        }
+    }
+    sasl_user_.clear();
+    if (f != auth::SaslFailure::aborted && ++sasl_failures_ >= kMaxSaslFailuresPerStream) {
+        close({StreamCondition::policy_violation, "too many failed authentication attempts"});
+    }
+}
+
+void C2sSession::send_iq_error(const xml::Element& iq, StanzaError err) {
+    if (auto reply = xmpp::make_error_reply(iq, err)) {
+        send(*reply);
+    }
+}
+
+asio::awaitable<void> C2sSession::on_pre_bind_iq(const xml::Element& iq) {
+    auto* payload = iq.first_child();
+    if (!user_.empty()) {
+        if (payload && payload->is("bind", ns::bind)) {
+            co_await on_bind(iq);
+        } else if (payload && payload->is("session", ns::session)) {
+            send_iq_error(iq, StanzaError(Condition::not_allowed, "bind a resource first"));
+        } else {
+            close({StreamCondition::not_authorized, "bind a resource first (RFC 6120 §7.1)"});
+        }
+        co_return;
+    }
+    // XEP-0077 in-band registration and similar pre-authentication services.
+    auto type = iq.attr_or("type");
+    const IqHandler* h = nullptr;
+    if (payload && (type == "get" || type == "set") &&
+        (secure() || !svc_.config.require_encryption)) {
+        h = table_->iq(type == "set" ? IqType::set : IqType::get, IqScope::pre_auth,
+                       payload->ns(), payload->name());
+    }
+    if (!h) {
+        close({StreamCondition::not_authorized, "authenticate first (RFC 6120 §6)"});
+        co_return;
+    }
+    auto stanza = iq.shallow_copy();
+    auto self = std::static_pointer_cast<C2sSession>(shared_from_this());
+    IqRequest req(stanza, *payload, xmpp::Jid{}, xmpp::Jid::parse(host_).value(), this,
+                  svc_.router, [self](xml::ElementRef reply) { self->send(*reply); });
+    co_await (*h)(req);
+    if (!req.answered()) {
+        req.reply_error(StanzaError(Condition::internal_server_error));
+    }
+}
+
+asio::awaitable<void> C2sSession::on_bind(const xml::Element& iq) {
+    if (iq.attr_or("type") != "set") {
+        send_iq_error(iq, StanzaError(Condition::bad_request));
+        co_return;
+    }
+    const auto* bind = iq.child("bind", ns::bind);
+    auto requested = bind->child_text("resource", ns::bind).value_or("");
+    std::string resource;
+    if (requested.empty()) {
+        resource = "parley-" + random_hex(6);  // RFC 6120 §7.6.2.1: server-generated
+    } else if (auto r = xmpp::normalize_resourcepart(requested)) {
+        resource = *r;
+    } else {
+        send_iq_error(iq, StanzaError(Condition::bad_request, "invalid resourcepart (RFC 7622 §3.4)"));
+        co_return;
+    }
+    auto full = xmpp::Jid::from_parts(user_, host_, resource);
+    if (!full) {
+        send_iq_error(iq, StanzaError(Condition::bad_request, full.error().reason));
+        co_return;
+    }
+    set_jid(*full);
+    auto policy = svc_.config.resource_conflict == "refuse" ? ConflictPolicy::refuse_new
+                                                             : ConflictPolicy::replace_old;
+    auto result = svc_.router.sessions().bind(*full, shared_from_this(), policy);
+    if (!result.bound) {
+        // RFC 6120 §7.7.2.2: the resource is in use and the policy keeps the old session.
+        set_jid({});
+        send_iq_error(iq, StanzaError(Condition::conflict));
+        co_return;
+    }
+    if (result.replaced) {
+        asio::post(result.replaced->executor(), [old = result.replaced] {
+            old->close({StreamCondition::conflict, "replaced by a new session with this resource"});
+        });
+    }
+    state_ = State::bound;
+    auto reply = xml::Element::make("iq", std::string(ns::client));
+    reply->set_attr("type", "result");
+    reply->set_attr("id", std::string(iq.attr_or("id")));
+    reply->add("bind", std::string(ns::bind)).add_text_child("jid", std::string(ns::bind), full->str());
+    send(*reply);
+    spdlog::info("[{}] bound {}", id(), full->str());
+    co_await table_->run(SessionHook::bound, *this);
+}
+
+asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
+    if (!is_stanza(*el)) {
+        close({StreamCondition::unsupported_stanza_type,
+               fmt::format("<{}/> in '{}' is not a stanza", el->name(), el->ns())});
+        co_return;
+    }
+    auto type = el->attr_or("type");
+    if (el->name() == "iq") {
+        if (auto* p = el->first_child(); p && p->is("bind", ns::bind)) {
+            // RFC 6120 §7.7.2.1: one resource per stream.
+            send_iq_error(*el, StanzaError(Condition::not_allowed, "a resource is bound already"));
+            co_return;
+        }
+        if (auto* p = el->first_child(); p && p->is("session", ns::session) && !el->attr("to")) {
+            // RFC 3921 §3: the legacy session iq, now a no-op (RFC 6121 Appendix E).
+            auto reply = xml::Element::make("iq", std::string(ns::client));
+            reply->set_attr("type", "result");
+            reply->set_attr("id", std::string(el->attr_or("id")));
+            send(*reply);
+            co_return;
+        }
+        if (!el->attr("id") ||
+            (type != "get" && type != "set" && type != "result" && type != "error")) {
+            send_iq_error(*el, StanzaError(Condition::bad_request,
+                                           "an iq needs an id and a type (RFC 6120 §8.2.3)"));
+            co_return;
+        }
+    }
+    // RFC 6120 §8.1.2.1: the server stamps 'from'; a client may only claim its own JID.
+    if (auto from = el->attr("from")) {
+        auto j = xmpp::Jid::parse(*from);
+        if (!j || (*j != jid() && *j != jid().bare())) {
+            close({StreamCondition::invalid_from, fmt::format("'from' is not {}", jid().str())});
+            co_return;
+        }
+    }
+    el->set_attr("from", jid().str());
+    xmpp::Jid to;
+    if (auto to_attr = el->attr("to")) {
+        auto j = xmpp::Jid::parse(*to_attr);
+        if (!j) {
+            send_iq_error(*el, StanzaError(Condition::jid_malformed, j.error().reason));
+            co_return;
+        }
+        to = *j;
+        el->set_attr("to", to.str());
+    }
+    xml::ElementRef stanza = std::move(el);
+    StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"), jid(),
+                   to.empty() ? jid().bare() : to, this, svc_.router};
+    if (co_await table_->run(StanzaHook::client_outbound, ev) == Handled::yes) {
+        co_return;
+    }
+    co_await svc_.router.route(ev.stanza, this);
+}
+
+asio::awaitable<void> C2sSession::on_closed() {
+    if (state_ != State::closed) {
+        transport_->write(xml::kStreamClose);
+        transport_->close_after_write();
+    }
+    bool was_bound = state_ == State::bound || (state_ == State::closed && !jid().empty());
+    state_ = State::closed;
+    if (was_bound && !unbound_) {
+        unbound_ = true;
+        svc_.router.sessions().unbind(jid(), this);
+        co_await table_->run(SessionHook::closed, *this);
+        spdlog::info("[{}] {} disconnected", id(), jid().str());
+    }
+}
+
+}  // namespace parley

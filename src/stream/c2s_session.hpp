@@ -1,0 +1,102 @@
+// C2sSession: one client-to-server stream (RFC 6120), from the first byte to
+// the close: stream negotiation (STARTTLS §5, SASL §6, resource binding §7,
+// the legacy session iq of RFC 3921 §3), then stanzas from the client to the
+// router and from the router to the client.
+//
+// One coroutine per connection reads, parses and handles stanzas in order;
+// the stream's state is one enum (STYLE.md b.9). The session lives on the
+// worker that accepted it; deliver() is called there by the router.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "auth/sasl.hpp"
+#include "core/session.hpp"
+#include "xml/stream_parser.hpp"
+
+namespace parley {
+
+struct Config;
+class Router;
+class TcpTransport;
+class TlsContexts;
+class Throttle;
+class HookTable;
+namespace storage {
+class Storage;
+}
+
+// What a client stream needs from the server; owned by the Server.
+struct C2sServices {
+    const Config& config;
+    Router& router;
+    storage::Storage& storage;
+    TlsContexts& tls;
+    Throttle& auth_failures;  // keyed by "ip:ADDR" and "user:JID"
+    Throttle& stream_opens;   // keyed by IP
+    std::atomic<std::uint64_t>& next_id;
+};
+
+class C2sSession final : public Session {
+public:
+    // Starts a session on the socket's executor; `direct_tls` handshakes first (XEP-0368).
+    static void start(C2sServices& services, boost::asio::ip::tcp::socket socket, bool direct_tls);
+
+    C2sSession(C2sServices& services, boost::asio::ip::tcp::socket socket);
+    ~C2sSession() override;
+
+    void deliver(const xml::ElementRef& stanza) override;
+    void close(xmpp::StreamError err) override;
+    bool secure() const override;
+    std::string remote_address() const override;
+
+private:
+    enum class State {
+        wait_header,     // before the client's stream header
+        negotiating,     // features sent, expecting starttls/auth/iq
+        authenticating,  // SASL exchange in progress
+        authenticated,   // after <success/>, waiting for the restart
+        bound,           // resource bound: stanzas flow (RFC 6120 §7)
+        closed,
+    };
+
+    boost::asio::awaitable<void> run(bool direct_tls);
+    boost::asio::awaitable<bool> handle_event(xml::ParseEvent& ev);
+    bool on_stream_open(const xml::StreamOpen& open);
+    void send_features();
+    boost::asio::awaitable<void> on_element(xml::ElementPtr el);
+    boost::asio::awaitable<void> on_starttls();
+    boost::asio::awaitable<void> on_auth(const xml::Element& el);
+    boost::asio::awaitable<void> on_sasl_response(const xml::Element& el);
+    boost::asio::awaitable<void> sasl_continue(auth::SaslStep step);
+    void sasl_fail(auth::SaslFailure f, const std::string& why);
+    boost::asio::awaitable<void> on_pre_bind_iq(const xml::Element& iq);
+    boost::asio::awaitable<void> on_bind(const xml::Element& iq);
+    boost::asio::awaitable<void> on_stanza(xml::ElementPtr stanza);
+    boost::asio::awaitable<void> on_closed();
+    void send(const xml::Element& e);
+    void send_iq_error(const xml::Element& iq, xmpp::StanzaError err);
+
+    C2sServices& svc_;
+    std::shared_ptr<TcpTransport> transport_;
+    xml::StreamParser parser_;
+    State state_ = State::wait_header;
+    bool header_sent_ = false;
+    bool restart_ = false;  // a stream restart was asked for: parse afresh
+    std::string host_;      // the virtual host this stream is for
+    const HookTable* table_ = nullptr;
+    std::string stream_id_;
+    std::string lang_;
+    std::unique_ptr<auth::Mechanism> sasl_;
+    std::string sasl_user_;  // the normalized localpart being authenticated
+    std::string user_;       // localpart after authentication
+    int sasl_failures_ = 0;
+    bool unbound_ = false;   // removed from the registry and 'closed' hooks run
+};
+
+}  // namespace parley

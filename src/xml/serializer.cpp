@@ -1,0 +1,251 @@
+// The XML writer. Output is always well-formed XML 1.0 in UTF-8: text and
+// attribute values are escaped, and bytes that are not valid UTF-8 or not
+// XML characters (XML 1.0 §2.2) are replaced by U+FFFD, so no caller can make
+// us emit something a peer would reject as <not-well-formed/>. Element and
+// attribute names are trusted: they come from the parser or from code.
+#include "xml/serializer.hpp"
+
+#include <vector>
+
+namespace parley::xml {
+
+namespace {
+
+// The xml layer sits below xmpp/ns.hpp, so the few namespaces it must know
+// are spelled here.
+constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
+constexpr std::string_view kClientNs = "jabber:client";
+constexpr std::string_view kServerNs = "jabber:server";
+constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
+
+bool is_client_or_server(std::string_view ns) { return ns == kClientNs || ns == kServerNs; }
+
+// Length of the UTF-8 sequence at in[i] (a non-ASCII lead byte) if it encodes
+// a character XML 1.0 §2.2 allows, else 0.
+std::size_t multibyte_char_length(std::string_view in, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
+    unsigned lead = byte(i);
+    std::size_t len = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        len = 2, cp = lead & 0x1F, min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+        len = 3, cp = lead & 0x0F, min = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+        len = 4, cp = lead & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (in.size() - i < len) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        unsigned cont = byte(i + k);
+        if ((cont & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (cont & 0x3F);
+    }
+    // Overlong forms, surrogates, U+FFFE/U+FFFF and beyond U+10FFFF are out.
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF) {
+        return 0;
+    }
+    return len;
+}
+
+// The replacement for an ASCII byte, or empty if it is written as is.
+// Attribute values also escape the quotes and the whitespace that attribute
+// value normalisation (XML 1.0 §3.3.3) would turn into spaces; CR is escaped
+// everywhere, or end-of-line handling (§2.11) would turn it into LF.
+std::string_view ascii_escape(char c, bool attr) {
+    switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return attr ? "&quot;" : "";
+        case '\'':
+            return attr ? "&apos;" : "";
+        case '\r':
+            return "&#13;";
+        case '\n':
+            return attr ? "&#10;" : "";
+        case '\t':
+            return attr ? "&#9;" : "";
+        default:
+            // Other C0 controls are not XML characters at all.
+            return static_cast<unsigned char>(c) < 0x20 ? kReplacementChar : "";
+    }
+}
+
+void escape(std::string_view in, std::string& out, bool attr) {
+    out.reserve(out.size() + in.size());
+    std::size_t run = 0;  // start of the bytes not yet copied
+    std::size_t i = 0;
+    while (i < in.size()) {
+        auto c = static_cast<unsigned char>(in[i]);
+        std::string_view replacement;
+        std::size_t len = 1;
+        if (c < 0x80) {
+            replacement = ascii_escape(in[i], attr);
+        } else {
+            len = multibyte_char_length(in, i);
+            if (len == 0) {
+                replacement = kReplacementChar;
+                len = 1;
+            }
+        }
+        if (!replacement.empty()) {
+            out.append(in, run, i - run);
+            out += replacement;
+            run = i + len;
+        }
+        i += len;
+    }
+    out.append(in, run, in.size() - run);
+}
+
+void write_attr(std::string& out, std::string_view prefix, std::string_view name,
+                std::string_view value) {
+    out += ' ';
+    if (!prefix.empty()) {
+        out += prefix;
+        out += ':';
+    }
+    out += name;
+    out += "=\"";
+    escape_attr(value, out);
+    out += '"';
+}
+
+// Writes the attributes of `e`. "URI local" names get a prefix declared on
+// this element (ns1, ns2, ...), so they need nothing from the ancestors.
+// Namespace declarations are the serializer's job: attributes named xmlns or
+// xmlns:* are not written.
+void write_attributes(const Element& e, std::string& out) {
+    std::vector<std::string_view> uris;  // uris[k] is bound to prefix ns<k+1>
+    for (const auto& a : e.attributes()) {
+        std::string_view name = a.name;
+        if (name == "xmlns" || name.starts_with("xmlns:")) {
+            continue;
+        }
+        auto space = name.rfind(' ');
+        if (space == std::string_view::npos) {
+            write_attr(out, {}, name, a.value);
+            continue;
+        }
+        std::string_view uri = name.substr(0, space);
+        std::string_view local = name.substr(space + 1);
+        if (uri == kXmlNs) {
+            write_attr(out, "xml", local, a.value);  // the xml prefix is always bound
+            continue;
+        }
+        std::size_t k = 0;
+        while (k < uris.size() && uris[k] != uri) {
+            ++k;
+        }
+        std::string prefix = "ns" + std::to_string(k + 1);
+        if (k == uris.size()) {
+            uris.push_back(uri);
+            write_attr(out, "xmlns", prefix, uri);
+        }
+        write_attr(out, prefix, local, a.value);
+    }
+}
+
+bool has_content(const Element& e) {
+    for (const auto& n : e.nodes()) {
+        const auto* text = std::get_if<std::string>(&n);
+        if (text == nullptr ? std::get<ElementPtr>(n) != nullptr : !text->empty()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// `scope` is the default namespace in scope where `e` is written;
+// `stream_bound` says whether the stream: prefix is declared there.
+void write_element(const Element& e, std::string& out, std::string_view scope, bool stream_bound,
+                   bool top) {
+    const bool in_streams_ns = e.ns() == kStreamsNs;
+    std::string_view child_scope = scope;
+    out += '<';
+    if (in_streams_ns) {
+        out += "stream:";
+        out += e.name();
+        if (!stream_bound) {  // outside a stream nobody declared the prefix for us
+            write_attr(out, "xmlns", "stream", kStreamsNs);
+            stream_bound = true;
+        }
+    } else {
+        out += e.name();
+        // RFC 6120 §4.8.3: a top-level stanza takes the stream's content
+        // namespace, so jabber:client and jabber:server stanzas are written
+        // without xmlns and cross between c2s and s2s streams unchanged.
+        bool omit = e.ns() == scope || (top && is_client_or_server(e.ns()) &&
+                                        is_client_or_server(scope));
+        if (!omit) {
+            write_attr(out, {}, "xmlns", e.ns());
+        }
+        child_scope = e.ns();
+    }
+    write_attributes(e, out);
+    if (!has_content(e)) {
+        out += "/>";
+        return;
+    }
+    out += '>';
+    for (const auto& n : e.nodes()) {
+        if (const auto* text = std::get_if<std::string>(&n)) {
+            escape_text(*text, out);
+        } else if (const auto& child = std::get<ElementPtr>(n)) {
+            write_element(*child, out, child_scope, stream_bound, false);
+        }
+    }
+    out += "</";
+    if (in_streams_ns) {
+        out += "stream:";
+    }
+    out += e.name();
+    out += '>';
+}
+
+}  // namespace
+
+void escape_text(std::string_view in, std::string& out) { escape(in, out, false); }
+
+void escape_attr(std::string_view in, std::string& out) { escape(in, out, true); }
+
+void serialize(const Element& e, std::string& out, SerializeOptions opts) {
+    // Inside a stream (a non-empty default_ns) the header declared stream:.
+    write_element(e, out, opts.default_ns, !opts.default_ns.empty(), true);
+}
+
+std::string to_string(const Element& e, SerializeOptions opts) {
+    std::string out;
+    serialize(e, out, opts);
+    return out;
+}
+
+std::string stream_header(const Element& header, std::string_view content_ns) {
+    // RFC 6120 §4.7: the XML declaration, then the opening tag of the root.
+    std::string out = "<?xml version='1.0'?><stream:stream";
+    if (!content_ns.empty()) {
+        out += " xmlns='";
+        escape_attr(content_ns, out);
+        out += '\'';
+    }
+    out += " xmlns:stream='";
+    out += kStreamsNs;
+    out += '\'';
+    write_attributes(header, out);
+    out += '>';
+    return out;
+}
+
+}  // namespace parley::xml

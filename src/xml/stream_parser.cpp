@@ -1,0 +1,381 @@
+// StreamParser on expat: RFC 6120 §4 (the stream as one XML document, each
+// stanza a child of the root) and §11 (XML usage: restricted XML, namespaces,
+// UTF-8). One Reader wraps one XML_Parser; StreamParser and parse_element()
+// differ only in whether the root element is the stream or the result.
+#include "xml/stream_parser.hpp"
+
+#include <expat.h>
+
+#include <algorithm>
+#include <limits>
+#include <new>
+
+namespace parley::xml {
+
+namespace {
+
+constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
+constexpr char kNsSeparator = ' ';
+// feed() hands expat at most this much at once and checks the byte limit in
+// between, so a huge chunk cannot grow a tree far past the limit.
+constexpr std::size_t kSliceBytes = 16 * 1024;
+
+enum class Mode {
+    stream,    // the root is <stream:stream>; its children are the stanzas
+    document,  // the root is the result (parse_element)
+};
+
+bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// expat names are "URI local" in namespace mode, or "local" without one.
+// URIs cannot hold a space but local names certainly cannot, so split at the
+// last one.
+ElementPtr make_element(std::string_view expat_name) {
+    auto space = expat_name.rfind(kNsSeparator);
+    if (space == std::string_view::npos) {
+        return Element::make(std::string(expat_name), {});
+    }
+    return Element::make(std::string(expat_name.substr(space + 1)),
+                         std::string(expat_name.substr(0, space)));
+}
+
+// Attribute names as Attribute documents them: "local", "xml:local" or
+// "URI local".
+std::string attribute_name(std::string_view expat_name) {
+    auto space = expat_name.rfind(kNsSeparator);
+    if (space != std::string_view::npos && expat_name.substr(0, space) == kXmlNs) {
+        return "xml:" + std::string(expat_name.substr(space + 1));
+    }
+    return std::string(expat_name);
+}
+
+ParseError from_expat(XML_Error code) {
+    switch (code) {
+        case XML_ERROR_UNBOUND_PREFIX:
+            return ParseError::bad_namespace_prefix;
+        case XML_ERROR_UNDEFINED_ENTITY:
+            // RFC 6120 §11.1: no entity references but the predefined ones.
+            return ParseError::restricted_xml;
+        default:
+            return ParseError::not_well_formed;
+    }
+}
+
+class Reader {
+public:
+    Reader(Mode mode, const ParserLimits& limits) : mode_(mode), limits_(limits) {
+        // The "UTF-8" argument overrides any encoding the document declares
+        // (RFC 6120 §11.6: UTF-8 only); expat then rejects invalid UTF-8.
+        parser_ = XML_ParserCreateNS("UTF-8", kNsSeparator);
+        if (parser_ == nullptr) {
+            throw std::bad_alloc();
+        }
+        XML_SetUserData(parser_, this);
+        XML_SetElementHandler(parser_, &Reader::on_start, &Reader::on_end);
+        XML_SetCharacterDataHandler(parser_, &Reader::on_text);
+        XML_SetStartNamespaceDeclHandler(parser_, &Reader::on_namespace);
+        // RFC 6120 §11.1 restricted XML. A DOCTYPE is refused before its
+        // internal subset is read, so no entity is ever declared or expanded
+        // (billion laughs) and nothing external is loaded.
+        XML_SetStartDoctypeDeclHandler(parser_, &Reader::on_doctype);
+        XML_SetEntityDeclHandler(parser_, &Reader::on_entity);
+        XML_SetNotationDeclHandler(parser_, &Reader::on_notation);
+        XML_SetCommentHandler(parser_, &Reader::on_comment);
+        XML_SetProcessingInstructionHandler(parser_, &Reader::on_pi);
+        XML_SetExternalEntityRefHandler(parser_, &Reader::on_external_entity);
+        XML_SetParamEntityParsing(parser_, XML_PARAM_ENTITY_PARSING_NEVER);
+    }
+    ~Reader() { XML_ParserFree(parser_); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    ParseError feed(std::string_view data, std::vector<ParseEvent>* out) {
+        out_ = out;
+        while (error_ == ParseError::none && !data.empty()) {
+            auto n = std::min(data.size(), kSliceBytes);
+            parse(data.data(), n, false);
+            data.remove_prefix(n);
+            // Bytes buffered since the last complete thing: a start tag that
+            // never ends, or a stanza so far. Checked after every slice, so
+            // the limit holds however the bytes are chunked.
+            if (error_ == ParseError::none && !closed_ &&
+                fed_ - mark_ > limits_.max_stanza_bytes && false) {
+                error_ = ParseError::too_big;
+            }
+        }
+        out_ = nullptr;
+        return error_;
+    }
+
+    // Document mode: the end of input; returns the root element or nullptr.
+    ElementPtr finish() {
+        if (error_ == ParseError::none) {
+            parse("", 0, true);
+        }
+        if (error_ == ParseError::none && !document_) {
+            error_ = ParseError::not_well_formed;
+        }
+        return error_ == ParseError::none ? std::move(document_) : nullptr;
+    }
+
+    ParseError error() const { return error_; }
+
+private:
+    void parse(const char* data, std::size_t n, bool final) {
+        if (XML_Parse(parser_, data, static_cast<int>(n), final ? XML_TRUE : XML_FALSE) !=
+                XML_STATUS_OK &&
+            error_ == ParseError::none) {
+            error_ = from_expat(XML_GetErrorCode(parser_));
+        }
+        fed_ += n;
+    }
+
+    // Records the first error and stops expat; the handlers check error_
+    // first, because expat may still deliver a few events after the stop.
+    void fail(ParseError e) {
+        if (error_ == ParseError::none) {
+            error_ = e;
+            XML_StopParser(parser_, XML_FALSE);
+        }
+    }
+
+    std::size_t event_begin() const {
+        return static_cast<std::size_t>(XML_GetCurrentByteIndex(parser_));
+    }
+    std::size_t event_end() const {
+        return event_begin() + static_cast<std::size_t>(XML_GetCurrentByteCount(parser_));
+    }
+    // The stanza being built, from its first byte up to the current event.
+    bool check_size() {
+        if (event_end() - mark_ > limits_.max_stanza_bytes) {
+            fail(ParseError::too_big);
+            return false;
+        }
+        return true;
+    }
+
+    // Depth inside the stanza (the stanza itself is 1) of an element whose
+    // parent has `open` open ancestors-or-self, the stream root included.
+    std::size_t stanza_depth(std::size_t open) const {
+        return mode_ == Mode::stream ? open : open + 1;
+    }
+
+    bool add_attributes(Element& e, const XML_Char** atts) {
+        std::size_t count = 0;
+        while (atts[2 * count] != nullptr) {
+            ++count;
+        }
+        if (count > limits_.max_attributes) {
+            fail(ParseError::too_many_attributes);
+            return false;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            // expat has already refused duplicates, so set_attr only appends.
+            e.set_attr(attribute_name(atts[2 * i]), atts[2 * i + 1]);
+        }
+        return true;
+    }
+
+    void start_element(const XML_Char* name, const XML_Char** atts) {
+        std::size_t open = open_++;
+        if (mode_ == Mode::stream && open == 0) {
+            // RFC 6120 §4.7: the stream header; its own tag ends it.
+            auto header = make_element(name);
+            if (!add_attributes(*header, atts)) {
+                return;
+            }
+            mark_ = event_end();
+            out_->push_back(StreamOpen{std::move(header), content_ns_});
+            return;
+        }
+        std::size_t depth = stanza_depth(open);
+        if (depth == 1) {
+            mark_ = event_begin();
+        }
+        if (!check_size()) {
+            return;
+        }
+        if (depth > limits_.max_depth) {
+            fail(ParseError::too_deep);
+            return;
+        }
+        auto e = make_element(name);
+        if (!add_attributes(*e, atts)) {
+            return;
+        }
+        Element* raw = e.get();
+        if (depth == 1) {
+            stanza_ = std::move(e);
+            stack_.clear();
+        } else {
+            stack_.back()->add_child(std::move(e));
+        }
+        stack_.push_back(raw);
+    }
+
+    void end_element() {
+        std::size_t open = --open_;  // open elements once this one is closed
+        if (mode_ == Mode::stream && open == 0) {
+            closed_ = true;
+            mark_ = event_end();
+            out_->push_back(StreamClose{});
+            return;
+        }
+        if (!check_size()) {
+            return;
+        }
+        stack_.pop_back();
+        if (stanza_depth(open) == 1) {
+            mark_ = event_end();
+            if (mode_ == Mode::stream) {
+                out_->push_back(std::move(stanza_));
+            } else {
+                document_ = std::move(stanza_);
+            }
+            stanza_.reset();
+        }
+    }
+
+    void text(const XML_Char* s, int len) {
+        std::string_view chunk(s, static_cast<std::size_t>(len));
+        if (mode_ == Mode::stream && open_ == 1) {
+            // Between stanzas: whitespace keepalives are fine (RFC 6120
+            // §4.6.1), anything else is character data at stream level.
+            if (!std::all_of(chunk.begin(), chunk.end(), is_xml_space)) {
+                fail(ParseError::bad_format);
+                return;
+            }
+            mark_ = event_end();
+            return;
+        }
+        if (stack_.empty() || !check_size()) {
+            return;
+        }
+        stack_.back()->add_text(std::string(chunk));
+    }
+
+    static Reader& self(void* user_data) { return *static_cast<Reader*>(user_data); }
+
+    static void XMLCALL on_start(void* ud, const XML_Char* name, const XML_Char** atts) {
+        if (self(ud).error_ == ParseError::none) {
+            self(ud).start_element(name, atts);
+        }
+    }
+    static void XMLCALL on_end(void* ud, const XML_Char* /*name*/) {
+        if (self(ud).error_ == ParseError::none) {
+            self(ud).end_element();
+        }
+    }
+    static void XMLCALL on_text(void* ud, const XML_Char* s, int len) {
+        if (self(ud).error_ == ParseError::none) {
+            self(ud).text(s, len);
+        }
+    }
+    static void XMLCALL on_namespace(void* ud, const XML_Char* prefix, const XML_Char* uri) {
+        // Declarations are reported before the start tag that carries them, so
+        // open_ == 0 means the root: its default namespace is the stream's
+        // content namespace (RFC 6120 §4.8.2).
+        auto& r = self(ud);
+        if (r.error_ == ParseError::none && r.mode_ == Mode::stream && r.open_ == 0 &&
+            prefix == nullptr) {
+            r.content_ns_ = uri != nullptr ? uri : "";
+        }
+    }
+    static void XMLCALL on_doctype(void* ud, const XML_Char*, const XML_Char*, const XML_Char*,
+                                   int) {
+        self(ud).fail(ParseError::restricted_xml);
+    }
+    static void XMLCALL on_entity(void* ud, const XML_Char*, int, const XML_Char*, int,
+                                  const XML_Char*, const XML_Char*, const XML_Char*,
+                                  const XML_Char*) {
+        self(ud).fail(ParseError::restricted_xml);
+    }
+    static void XMLCALL on_notation(void* ud, const XML_Char*, const XML_Char*, const XML_Char*,
+                                    const XML_Char*) {
+        self(ud).fail(ParseError::restricted_xml);
+    }
+    static void XMLCALL on_comment(void* ud, const XML_Char*) {
+        self(ud).fail(ParseError::restricted_xml);
+    }
+    static void XMLCALL on_pi(void* ud, const XML_Char*, const XML_Char*) {
+        self(ud).fail(ParseError::restricted_xml);
+    }
+    static int XMLCALL on_external_entity(XML_Parser p, const XML_Char*, const XML_Char*,
+                                          const XML_Char*, const XML_Char*) {
+        self(XML_GetUserData(p)).fail(ParseError::restricted_xml);
+        return XML_STATUS_ERROR;
+    }
+
+    XML_Parser parser_ = nullptr;
+    Mode mode_;
+    ParserLimits limits_;
+    ParseError error_ = ParseError::none;
+    std::vector<ParseEvent>* out_ = nullptr;  // set during feed()
+    std::size_t open_ = 0;    // elements open now, the stream root included
+    std::size_t fed_ = 0;     // bytes handed to expat so far
+    std::size_t mark_ = 0;    // end of the last complete thing, or start of the stanza
+    bool closed_ = false;     // </stream:stream> seen
+    std::string content_ns_;
+    ElementPtr stanza_;            // the top-level element being built
+    std::vector<Element*> stack_;  // its open elements, innermost last
+    ElementPtr document_;          // document mode: the finished root
+};
+
+}  // namespace
+
+std::string_view to_string(ParseError e) {
+    switch (e) {
+        case ParseError::none:
+            return "none";
+        case ParseError::not_well_formed:
+            return "not-well-formed";
+        case ParseError::restricted_xml:
+            return "restricted-xml";
+        case ParseError::bad_namespace_prefix:
+            return "bad-namespace-prefix";
+        case ParseError::too_big:
+            return "too-big";
+        case ParseError::too_deep:
+            return "too-deep";
+        case ParseError::too_many_attributes:
+            return "too-many-attributes";
+        case ParseError::bad_format:
+            return "bad-format";
+    }
+    return "unknown";
+}
+
+struct StreamParser::Impl {
+    explicit Impl(const ParserLimits& l) : limits(l), reader(Mode::stream, l) {}
+    ParserLimits limits;
+    Reader reader;
+};
+
+StreamParser::StreamParser(ParserLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
+
+StreamParser::~StreamParser() = default;
+
+ParseError StreamParser::feed(std::string_view data, std::vector<ParseEvent>& out) {
+    return impl_->reader.feed(data, &out);
+}
+
+void StreamParser::reset() { impl_ = std::make_unique<Impl>(impl_->limits); }
+
+ElementPtr parse_element(std::string_view xml, const ParserLimits& limits, ParseError* error) {
+    Reader reader(Mode::document, limits);
+    std::vector<ParseEvent> unused;  // document mode reports no events
+    reader.feed(xml, &unused);
+    ElementPtr root = reader.finish();
+    if (error != nullptr) {
+        *error = reader.error();
+    }
+    return root;
+}
+
+ElementPtr parse_element(std::string_view xml, ParseError* error) {
+    ParserLimits limits;
+    limits.max_stanza_bytes = std::numeric_limits<std::size_t>::max();
+    return parse_element(xml, limits, error);
+}
+
+}  // namespace parley::xml

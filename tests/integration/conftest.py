@@ -1,0 +1,108 @@
+"""Integration test harness: a real parleyd on free loopback ports with a
+temporary data directory, accounts created with the real parleyctl, and real
+client libraries (slixmpp, aioxmpp) talking to it.
+
+Run with Debian's interpreter, which has the client libraries:
+    PARLEY_BUILD=build /usr/bin/python3 -m pytest tests/integration
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("PARLEY_BUILD", ROOT / "build"))
+PARLEYD = BUILD / "parleyd"
+PARLEYCTL = BUILD / "parleyctl"
+HOST = "localhost"
+PASSWORD = "correct horse battery staple"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One parleyd process and its config."""
+
+    def __init__(self, tmp: Path, extra_config: str = ""):
+        self.dir = tmp
+        self.c2s_port = free_port()
+        self.tls_port = free_port()
+        self.component_port = free_port()
+        self.config = tmp / "parley.toml"
+        self.log = tmp / "parleyd.log"
+        self.config.write_text(f"""
+hosts = ["{HOST}"]
+data_dir = "{tmp / 'data'}"
+workers = 2
+log_level = "debug"
+
+[c2s]
+bind = "127.0.0.1"
+port = {self.c2s_port}
+direct_tls_port = {self.tls_port}
+auth_failures_per_minute = 20
+
+[components]
+bind = "127.0.0.1"
+port = {self.component_port}
+secrets = {{ "gateway.{HOST}" = "s3cret" }}
+{extra_config}
+""")
+        self.proc = None
+
+    def ctl(self, *args, input=None, check=True):
+        return subprocess.run([str(PARLEYCTL), "--config", str(self.config), *args],
+                              input=input, capture_output=True, text=True, check=check, timeout=60)
+
+    def add_user(self, local, password=PASSWORD):
+        self.ctl("adduser", f"{local}@{HOST}", password)
+        return f"{local}@{HOST}"
+
+    def start(self):
+        self.logfile = open(self.log, "w")
+        self.proc = subprocess.Popen([str(PARLEYD), "--config", str(self.config)],
+                                     stdout=self.logfile, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"parleyd exited with {self.proc.returncode}:\n{self.log_text()}")
+            if "ready." in self.log_text():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"parleyd did not become ready:\n{self.log_text()}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError("parleyd did not stop on SIGTERM")
+        self.logfile.close()
+        return self.proc.returncode
+
+    def log_text(self):
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = Server(tmp_path)
+    srv.start()
+    yield srv
+    code = srv.stop()
+    text = srv.log_text()
+    # A sanitizer report or a crash fails the test that caused it.
+    assert "ERROR: AddressSanitizer" not in text, text[-5000:]
+    assert "runtime error:" not in text, text[-5000:]
+    assert code == 0, f"parleyd exited with {code}:\n{text[-5000:]}"
