@@ -84,7 +84,6 @@ std::string_view ascii_escape(char c, bool attr) {
 }
 
 void escape(std::string_view in, std::string& out, bool attr) {
-    out.reserve(out.size() + in.size());
     std::size_t run = 0;  // start of the bytes not yet copied
     std::size_t i = 0;
     while (i < in.size()) {
@@ -187,8 +186,8 @@ void write_element(const Element& e, std::string& out, std::string_view scope, b
         // RFC 6120 §4.8.3: a top-level stanza takes the stream's content
         // namespace, so jabber:client and jabber:server stanzas are written
         // without xmlns and cross between c2s and s2s streams unchanged.
-        bool omit = e.ns() == scope || (top && is_client_or_server(e.ns()) &&
-                                        is_client_or_server(scope));
+        bool omit =
+            e.ns() == scope || (top && is_client_or_server(e.ns()) && is_client_or_server(scope));
         if (!omit) {
             write_attr(out, {}, "xmlns", e.ns());
         }

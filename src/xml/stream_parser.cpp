@@ -98,8 +98,7 @@ public:
             // Bytes buffered since the last complete thing: a start tag that
             // never ends, or a stanza so far. Checked after every slice, so
             // the limit holds however the bytes are chunked.
-            if (error_ == ParseError::none && !closed_ &&
-                fed_ - mark_ > limits_.max_stanza_bytes && false) {
+            if (error_ == ParseError::none && !closed_ && fed_ - mark_ > limits_.max_stanza_bytes) {
                 error_ = ParseError::too_big;
             }
         }
@@ -145,7 +144,8 @@ private:
     std::size_t event_end() const {
         return event_begin() + static_cast<std::size_t>(XML_GetCurrentByteCount(parser_));
     }
-    // The stanza being built, from its first byte up to the current event.
+    // From the start of the stanza (or the end of the last complete thing)
+    // up to the end of the current event.
     bool check_size() {
         if (event_end() - mark_ > limits_.max_stanza_bytes) {
             fail(ParseError::too_big);
@@ -179,7 +179,11 @@ private:
     void start_element(const XML_Char* name, const XML_Char** atts) {
         std::size_t open = open_++;
         if (mode_ == Mode::stream && open == 0) {
-            // RFC 6120 §4.7: the stream header; its own tag ends it.
+            // RFC 6120 §4.7: the stream header; its own tag ends it. The
+            // bytes before it (XML declaration, whitespace) count as well.
+            if (!check_size()) {
+                return;
+            }
             auto header = make_element(name);
             if (!add_attributes(*header, atts)) {
                 return;
@@ -311,10 +315,12 @@ private:
     ParserLimits limits_;
     ParseError error_ = ParseError::none;
     std::vector<ParseEvent>* out_ = nullptr;  // set during feed()
-    std::size_t open_ = 0;    // elements open now, the stream root included
-    std::size_t fed_ = 0;     // bytes handed to expat so far
-    std::size_t mark_ = 0;    // end of the last complete thing, or start of the stanza
-    bool closed_ = false;     // </stream:stream> seen
+    std::size_t open_ = 0;                    // elements open now, the stream root included
+    std::size_t fed_ = 0;                     // bytes handed to expat so far
+    // Where the byte limit counts from: the start of the stanza being built,
+    // else the end of the last complete thing (header, stanza, whitespace).
+    std::size_t mark_ = 0;
+    bool closed_ = false;  // </stream:stream> seen
     std::string content_ns_;
     ElementPtr stanza_;            // the top-level element being built
     std::vector<Element*> stack_;  // its open elements, innermost last

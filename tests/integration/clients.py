@@ -50,6 +50,7 @@ class Client(slixmpp.ClientXMPP):
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0199")
         self.register_plugin("xep_0191")
+        self.register_plugin("xep_0203")
         self.want_roster = roster
 
     async def _on_start(self, _):

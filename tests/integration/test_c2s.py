@@ -23,7 +23,12 @@ def test_rfc6120_starttls_scram_sha256_login(server):
 @pytest.mark.parametrize("mech", ["SCRAM-SHA-1", "SCRAM-SHA-512", "PLAIN"])
 def test_rfc6120_other_mechanisms(server, mech):
     jid = server.add_user("alice")
-    run(Client(jid, mech=mech).login(server.c2s_port))
+
+    async def scenario():
+        c = await Client(jid, mech=mech).login(server.c2s_port)
+        await c.close()
+
+    run(scenario())
 
 
 def test_xep0368_direct_tls_login(server):

@@ -5,7 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <termios.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "auth/credentials.hpp"
 #include "core/config.hpp"
@@ -32,9 +33,12 @@ namespace asio = boost::asio;
 template <class T>
 T run(asio::awaitable<T> task) {
     asio::io_context io;
-    auto fut = asio::co_spawn(io, std::move(task), asio::use_future);
+    std::optional<T> result;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { result.emplace(co_await std::move(task)); },
+        asio::detached);
     io.run();
-    return fut.get();
+    return std::move(*result);
 }
 
 // Reads a password from stdin; with a terminal, asks twice without echo.

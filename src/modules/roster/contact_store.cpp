@@ -41,7 +41,7 @@ Awaitable<StoreResult<ContactRecord>> load_contact(storage::Storage& storage,
 }
 
 Awaitable<StoreResult<std::optional<std::uint64_t>>> save_contact(storage::Storage& storage,
-                                                                   const ContactRecord& after) {
+                                                                  const ContactRecord& after) {
     const std::string store(kPendingStore);
     if (after.listed) {
         auto version = co_await storage.roster().put(after.user, after.item);

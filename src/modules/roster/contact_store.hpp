@@ -29,10 +29,10 @@ namespace parley::mod::roster {
 inline constexpr std::string_view kPendingStore = "roster_pending_in";
 
 struct ContactRecord {
-    std::string user;             // bare JID of the roster's owner
-    bool listed = false;          // an item of the roster
-    bool aside = false;           // a pending request is kept in the KeyValStore
-    storage::RosterItem item;     // when !listed: jid, pending_in, pending_in_stanza only
+    std::string user;          // bare JID of the roster's owner
+    bool listed = false;       // an item of the roster
+    bool aside = false;        // a pending request is kept in the KeyValStore
+    storage::RosterItem item;  // when !listed: jid, pending_in, pending_in_stanza only
 
     Contact contact() const { return Contact{listed, state_of(item)}; }
 };

@@ -119,8 +119,8 @@ Awaitable<Handled> PresenceModule::on_client_presence(StanzaEvent& ev) {
     if (ev.type == "probe" || ev.type == "error") {
         co_return Handled::no;
     }
-    router_->bounce(*ev.stanza, StanzaError(Condition::bad_request,
-                                            "unknown presence type (RFC 6121 §4.7.1)"));
+    router_->bounce(*ev.stanza,
+                    StanzaError(Condition::bad_request, "unknown presence type (RFC 6121 §4.7.1)"));
     co_return Handled::yes;
 }
 
@@ -237,7 +237,8 @@ Awaitable<void> PresenceModule::on_closed(Session& session) {
     st.available = false;
     auto directed = std::move(st.directed);
     st.directed.clear();
-    co_await broadcast_unavailable(session.jid(), stanza, was_available, false, std::move(directed));
+    co_await broadcast_unavailable(session.jid(), stanza, was_available, false,
+                                   std::move(directed));
 }
 
 // Unavailable presence from `full` to the subscribed contacts and the user's
@@ -328,6 +329,8 @@ Awaitable<void> PresenceModule::answer_probe(StanzaEvent& ev, bool to_full) {
 
 }  // namespace roster
 
-std::unique_ptr<Module> make_presence_module() { return std::make_unique<roster::PresenceModule>(); }
+std::unique_ptr<Module> make_presence_module() {
+    return std::make_unique<roster::PresenceModule>();
+}
 
 }  // namespace parley::mod

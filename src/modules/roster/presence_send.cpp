@@ -8,7 +8,8 @@ namespace parley::mod::roster {
 template <class T>
 using Awaitable = boost::asio::awaitable<T>;
 
-xml::ElementPtr make_presence(std::string_view type, const std::string& from, const std::string& to) {
+xml::ElementPtr make_presence(std::string_view type, const std::string& from,
+                              const std::string& to) {
     auto p = xml::Element::make("presence", std::string(ns::client));
     p->set_attr("from", from);
     p->set_attr("to", to);
@@ -39,7 +40,8 @@ Awaitable<std::size_t> send_current_presence(Router& router, const std::string& 
     co_return sent;
 }
 
-Awaitable<void> send_unavailable(Router& router, const std::string& user_bare, const std::string& to) {
+Awaitable<void> send_unavailable(Router& router, const std::string& user_bare,
+                                 const std::string& to) {
     for (const auto& r : router.sessions().resources(user_bare)) {
         if (r.available) {
             co_await router.route(make_presence("unavailable", user_bare + "/" + r.resource, to));

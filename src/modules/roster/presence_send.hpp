@@ -17,7 +17,8 @@
 namespace parley::mod::roster {
 
 // <presence from='' to='' type=''/> in jabber:client (no type attribute when `type` is empty).
-xml::ElementPtr make_presence(std::string_view type, const std::string& from, const std::string& to);
+xml::ElementPtr make_presence(std::string_view type, const std::string& from,
+                              const std::string& to);
 
 // A subscription stanza from the user's bare JID to the contact's bare JID (§3.1.2).
 boost::asio::awaitable<void> send_subscription(Router& router, SubType type,

@@ -29,8 +29,9 @@ Result<ItemSubscription, StanzaError> parse_subscription(std::string_view s) {
     if (s == "remove") {
         return ItemSubscription::remove;
     }
-    return fail(StanzaError(Condition::bad_request,
-                            "subscription must be none, to, from, both or remove (RFC 6121 §2.1.2.5)"));
+    return fail(
+        StanzaError(Condition::bad_request,
+                    "subscription must be none, to, from, both or remove (RFC 6121 §2.1.2.5)"));
 }
 
 }  // namespace
@@ -68,7 +69,8 @@ Result<ItemRequest, StanzaError> parse_item(const xml::Element& item) {
     req.jid = std::move(*jid);
     req.name = std::string(item.attr_or("name"));
     if (req.name.size() > kMaxNameBytes) {
-        return fail(StanzaError(Condition::not_acceptable, "the name is too long (RFC 6121 §2.3.3)"));
+        return fail(
+            StanzaError(Condition::not_acceptable, "the name is too long (RFC 6121 §2.3.3)"));
     }
     auto sub = parse_subscription(item.attr_or("subscription"));
     if (!sub) {
@@ -78,8 +80,8 @@ Result<ItemRequest, StanzaError> parse_item(const xml::Element& item) {
     for (const auto* group : item.children("group", ns::roster)) {
         std::string g = group->text();
         if (g.empty()) {
-            return fail(StanzaError(Condition::not_acceptable,
-                                    "a group name is empty (RFC 6121 §2.3.3)"));
+            return fail(
+                StanzaError(Condition::not_acceptable, "a group name is empty (RFC 6121 §2.3.3)"));
         }
         if (g.size() > kMaxNameBytes) {
             return fail(StanzaError(Condition::not_acceptable,

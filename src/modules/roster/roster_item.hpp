@@ -29,8 +29,8 @@ enum class ItemSubscription { none, to, from, both, remove };
 
 // One <item/> of a roster set, validated.
 struct ItemRequest {
-    xmpp::Jid jid;                  // bare JID of the contact (§2.1.2.3)
-    std::string name;               // empty when absent (§2.1.2.4)
+    xmpp::Jid jid;     // bare JID of the contact (§2.1.2.3)
+    std::string name;  // empty when absent (§2.1.2.4)
     ItemSubscription subscription = ItemSubscription::none;
     std::vector<std::string> groups;  // in document order, unique, non-empty
 };

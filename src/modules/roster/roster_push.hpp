@@ -19,7 +19,8 @@ namespace parley::mod::roster {
 // The 'ver' attribute of a roster version (§2.6.1: opaque to the client).
 std::string version_string(std::uint64_t version);
 
-// <iq type='set' from=user to=resource id=...><query xmlns='jabber:iq:roster' ver=''>item</query></iq>
+// <iq type='set' from=user to=resource id=...><query xmlns='jabber:iq:roster'
+// ver=''>item</query></iq>
 xml::ElementPtr make_push(const std::string& user_bare, const std::string& to_full,
                           std::uint64_t version, xml::ElementPtr item);
 

@@ -7,18 +7,14 @@ using storage::Subscription;
 
 namespace {
 
-Subscription add_to(Subscription s) {
-    return has_from(s) ? Subscription::both : Subscription::to;
-}
+Subscription add_to(Subscription s) { return has_from(s) ? Subscription::both : Subscription::to; }
 Subscription add_from(Subscription s) {
     return has_to(s) ? Subscription::both : Subscription::from;
 }
 Subscription drop_to(Subscription s) {
     return has_from(s) ? Subscription::from : Subscription::none;
 }
-Subscription drop_from(Subscription s) {
-    return has_to(s) ? Subscription::to : Subscription::none;
-}
+Subscription drop_from(Subscription s) { return has_to(s) ? Subscription::to : Subscription::none; }
 
 // What a client sees of the state in the roster item (§2.1.2): pending in
 // has no attribute.

@@ -49,10 +49,10 @@ struct Contact {
 };
 
 struct SubscriptionChange {
-    bool listed = false;     // the contact is an item of the roster afterwards
-    SubState state;          // the state afterwards
-    bool changed = false;    // state or listing differs: store it
-    bool push = false;       // the item as a client sees it changed: roster push (§2.1.6)
+    bool listed = false;   // the contact is an item of the roster afterwards
+    SubState state;        // the state afterwards
+    bool changed = false;  // state or listing differs: store it
+    bool push = false;     // the item as a client sees it changed: roster push (§2.1.6)
     // Outbound: route the stanza to the contact. Inbound: deliver it to the
     // user's available resources.
     bool forward = false;

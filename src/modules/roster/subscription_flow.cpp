@@ -42,8 +42,10 @@ Awaitable<void> PresenceModule::outbound_subscription(StanzaEvent& ev, SubType t
     if (!change.forward) {
         co_return;
     }
-    const bool lost_from = has_from(before.state.subscription) && !has_from(change.state.subscription);
-    const bool gained_from = !has_from(before.state.subscription) && has_from(change.state.subscription);
+    const bool lost_from =
+        has_from(before.state.subscription) && !has_from(change.state.subscription);
+    const bool gained_from =
+        !has_from(before.state.subscription) && has_from(change.state.subscription);
     if (type == SubType::unsubscribed && lost_from) {
         // §3.2.2: unavailable while the contact is still subscribed, then unsubscribed.
         co_await send_unavailable(*router_, user, contact);

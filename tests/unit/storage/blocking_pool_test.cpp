@@ -137,8 +137,8 @@ TEST(BlockingPool, Run_ExceptionReachesTheAwaitingCoroutine) {
 TEST(BlockingPool, Run_ResultWithoutDefaultConstructorOrCopy) {
     BlockingPool pool;
     asio::io_context ioc;
-    Result<std::unique_ptr<int>> r =
-        run_sync(ioc, pool.run([] { return Result<std::unique_ptr<int>>(std::make_unique<int>(5)); }));
+    using Owned = Result<std::unique_ptr<int>>;
+    Owned r = run_sync(ioc, pool.run([] { return Owned(std::make_unique<int>(5)); }));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(**r, 5);
     Result<int> failed = run_sync(ioc, pool.run([]() -> Result<int> { return fail("nope"); }));

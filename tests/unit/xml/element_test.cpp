@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/xml/test_printers.hpp"
+
 namespace parley::xml {
 namespace {
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/xml/test_printers.hpp"
 #include "xml/stream_parser.hpp"
 
 namespace parley::xml {
@@ -46,9 +47,11 @@ TEST(Serializer, Rfc6120_11_6_Utf8) {
     EXPECT_EQ(esc_attr(utf8), utf8);
     // Anything else becomes U+FFFD, so the output is always well-formed.
     const std::string fffd = "\xEF\xBF\xBD";
-    EXPECT_EQ(esc_text("a\xFF" "b"), "a" + fffd + "b");
-    EXPECT_EQ(esc_text("\xC3"), fffd);                      // truncated
-    EXPECT_EQ(esc_text("\xC0\xAF"), fffd + fffd);           // overlong
+    EXPECT_EQ(esc_text("a\xFF"
+                       "b"),
+              "a" + fffd + "b");
+    EXPECT_EQ(esc_text("\xC3"), fffd);                        // truncated
+    EXPECT_EQ(esc_text("\xC0\xAF"), fffd + fffd);             // overlong
     EXPECT_EQ(esc_text("\xED\xA0\x80"), fffd + fffd + fffd);  // surrogate
     EXPECT_EQ(esc_text("\xEF\xBF\xBF"), fffd + fffd + fffd);  // U+FFFF
     EXPECT_EQ(esc_text(std::string("a\0b\x01", 4)), "a" + fffd + "b" + fffd);
