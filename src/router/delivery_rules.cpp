@@ -63,7 +63,7 @@ DeliveryDecision presence_to_bare(std::string_view type, const std::vector<Resou
 }
 
 Delivery presence_to_absent_full(std::string_view type) {
-    return is_subscription_type(type) ? Delivery::as_bare : Delivery::drop;
+    return is_subscription_type(type) || type == "probe" ? Delivery::as_bare : Delivery::drop;
 }
 
 }  // namespace parley

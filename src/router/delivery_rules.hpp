@@ -38,8 +38,9 @@ Delivery message_to_absent_full(std::string_view type);
 // RFC 6121 §8.5.2.1.3 / §8.5.3.2.3: presence. Available and unavailable
 // presence to a bare JID goes to every available resource; subscription
 // presence is the roster's business (handled before this, in the presence
-// module); to an absent full JID, availability presence is dropped and
-// subscription presence is handled as if sent to the bare JID.
+// module); to an absent full JID, availability presence is dropped, and
+// subscription presence and probes (§4.3.2) are handled as if sent to the
+// bare JID.
 DeliveryDecision presence_to_bare(std::string_view type, const std::vector<ResourceEntry>& resources);
 Delivery presence_to_absent_full(std::string_view type);
 

@@ -164,15 +164,14 @@ private:
         if (!item) {
             co_return fail(item.error().message);
         }
-        co_return item->has_value() &&
-            ((*item)->subscription == storage::Subscription::from ||
-             (*item)->subscription == storage::Subscription::both);
+        co_return item->has_value() && ((*item)->subscription == storage::Subscription::from ||
+                                        (*item)->subscription == storage::Subscription::both);
     }
 
     storage::Storage* storage_ = nullptr;
     std::shared_ptr<spdlog::logger> log_;
-    std::string caps_node_;         // "https://parley.im#<ver>"
-    xml::ElementPtr host_info_;     // templates, shared by every reply (never changed)
+    std::string caps_node_;      // "https://parley.im#<ver>"
+    xml::ElementPtr host_info_;  // templates, shared by every reply (never changed)
     xml::ElementPtr account_info_;
     xml::ElementPtr empty_items_;
 };

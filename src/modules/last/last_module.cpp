@@ -161,9 +161,8 @@ private:
         if (!item) {
             co_return fail(item.error().message);
         }
-        co_return item->has_value() &&
-            ((*item)->subscription == storage::Subscription::from ||
-             (*item)->subscription == storage::Subscription::both);
+        co_return item->has_value() && ((*item)->subscription == storage::Subscription::from ||
+                                        (*item)->subscription == storage::Subscription::both);
     }
 
     std::chrono::steady_clock::time_point started_;

@@ -5,9 +5,7 @@
 
 namespace parley::mod::last {
 
-std::string encode(const LogoutRecord& r) {
-    return std::to_string(r.when) + "\n" + r.status;
-}
+std::string encode(const LogoutRecord& r) { return std::to_string(r.when) + "\n" + r.status; }
 
 std::optional<LogoutRecord> decode(std::string_view text) {
     const auto nl = text.find('\n');

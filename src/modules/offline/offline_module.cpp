@@ -34,8 +34,9 @@ public:
     Result<void> start(ModuleContext& ctx) override {
         const auto max = ctx.config().get_int("max_messages", kDefaultMaxMessages);
         if (max < 1) {
-            return fail("[modules.offline] max_messages must be at least 1 (to keep no offline "
-                        "messages, disable the offline module instead)");
+            return fail(
+                "[modules.offline] max_messages must be at least 1 (to keep no offline "
+                "messages, disable the offline module instead)");
         }
         limit_ = static_cast<std::size_t>(max);
         host_ = ctx.host();
@@ -64,8 +65,8 @@ private:
                 break;
         }
         const std::string bare = ev.to.bare_str();
-        auto stored = offline::prepare_for_storage(*ev.stanza, bare, host_,
-                                                   std::chrono::system_clock::now());
+        auto stored =
+            offline::prepare_for_storage(*ev.stanza, bare, host_, std::chrono::system_clock::now());
         auto pushed = co_await storage_->offline().push(bare, xml::to_string(*stored), limit_);
         if (!pushed) {
             log_->error("offline: storing a message for {} failed: {}", bare,
@@ -73,8 +74,7 @@ private:
             ev.router.bounce(*ev.stanza, StanzaError(Condition::internal_server_error));
         } else if (!*pushed) {
             // XEP-0160 §2 step 3: the queue is full.
-            log_->info("offline: queue of {} is full ({} messages); message refused", bare,
-                       limit_);
+            log_->info("offline: queue of {} is full ({} messages); message refused", bare, limit_);
             ev.router.bounce(*ev.stanza,
                              StanzaError(Condition::service_unavailable,
                                          "the recipient's offline message queue is full"));
@@ -108,9 +108,10 @@ private:
             xml::ElementPtr stanza = xml::parse_element(text, &err);
             if (!stanza) {
                 // Removed from the store and not deliverable: say so loudly.
-                log_->error("offline: stored message {}/{} for {} ({} bytes) cannot be parsed "
-                            "({}); it is lost",
-                            index, popped->size(), bare, text.size(), xml::to_string(err));
+                log_->error(
+                    "offline: stored message {}/{} for {} ({} bytes) cannot be parsed "
+                    "({}); it is lost",
+                    index, popped->size(), bare, text.size(), xml::to_string(err));
                 continue;
             }
             if (self) {

@@ -95,10 +95,9 @@ private:
         const std::string user = req.to().bare_str();
         std::string text = xml::to_string(req.payload());
         if (text.size() > max_size_) {
-            req.reply_error(StanzaError(
-                Condition::not_acceptable,
-                "the vCard is larger than this server accepts (" + std::to_string(max_size_) +
-                    " bytes)"));
+            req.reply_error(StanzaError(Condition::not_acceptable,
+                                        "the vCard is larger than this server accepts (" +
+                                            std::to_string(max_size_) + " bytes)"));
             co_return;
         }
         auto saved = co_await storage_->keyval().set(user, kStore, kKey, text);

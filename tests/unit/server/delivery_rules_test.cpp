@@ -83,6 +83,7 @@ TEST(DeliveryRules, Rfc6121_8_5_3_2_3_PresenceToAbsentFullJid) {
     EXPECT_EQ(presence_to_absent_full("unavailable"), Delivery::drop);
     EXPECT_EQ(presence_to_absent_full("subscribe"), Delivery::as_bare);
     EXPECT_EQ(presence_to_absent_full("unsubscribed"), Delivery::as_bare);
+    EXPECT_EQ(presence_to_absent_full("probe"), Delivery::as_bare);  // RFC 6121 §4.3.2
 }
 
 }  // namespace

@@ -47,27 +47,39 @@ public:
     explicit MemAccounts(FailSwitch& f) : f_(f) {}
     std::map<std::string, auth::Credentials> users;
     storage::Task<bool> create(const std::string& u, const auth::Credentials& c) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return users.emplace(u, c).second;
     }
     storage::Task<std::optional<auth::Credentials>> credentials(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto it = users.find(u);
         co_return it == users.end() ? std::nullopt : std::optional(it->second);
     }
     storage::Task<bool> set_credentials(const std::string& u, const auth::Credentials& c) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto it = users.find(u);
-        if (it == users.end()) co_return false;
+        if (it == users.end()) {
+            co_return false;
+        }
         it->second = c;
         co_return true;
     }
     storage::Task<bool> remove(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return users.erase(u) > 0;
     }
     storage::Task<bool> exists(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return users.count(u) > 0;
     }
     storage::Task<std::vector<std::string>> list(const std::string&) override {
@@ -83,27 +95,38 @@ public:
     explicit MemRoster(FailSwitch& f) : f_(f) {}
     std::map<std::string, storage::Roster> rosters;
     storage::Task<storage::Roster> get(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return rosters[u];
     }
     storage::Task<std::optional<storage::RosterItem>> item(const std::string& u,
                                                            const std::string& c) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         for (const auto& i : rosters[u].items) {
-            if (i.jid == c) co_return std::optional(i);
+            if (i.jid == c) {
+                co_return std::optional(i);
+            }
         }
         co_return std::optional<storage::RosterItem>{};
     }
-    storage::Task<std::uint64_t> put(const std::string& u, const storage::RosterItem& item) override {
-        if (f_.fail) co_return fail(f_.error());
+    storage::Task<std::uint64_t> put(const std::string& u,
+                                     const storage::RosterItem& item) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto& r = rosters[u];
         std::erase_if(r.items, [&](const auto& i) { return i.jid == item.jid; });
         r.items.push_back(item);
         co_return ++r.version;
     }
     storage::Task<std::optional<std::uint64_t>> remove(const std::string& u,
-                                                        const std::string& c) override {
-        if (f_.fail) co_return fail(f_.error());
+                                                       const std::string& c) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto& r = rosters[u];
         if (std::erase_if(r.items, [&](const auto& i) { return i.jid == c; }) == 0) {
             co_return std::optional<std::uint64_t>{};
@@ -119,21 +142,30 @@ class MemOffline final : public storage::OfflineStore {
 public:
     explicit MemOffline(FailSwitch& f) : f_(f) {}
     std::map<std::string, std::vector<std::string>> queues;
-    storage::Task<bool> push(const std::string& u, const std::string& xml, std::size_t limit) override {
-        if (f_.fail) co_return fail(f_.error());
+    storage::Task<bool> push(const std::string& u, const std::string& xml,
+                             std::size_t limit) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto& q = queues[u];
-        if (q.size() >= limit) co_return false;
+        if (q.size() >= limit) {
+            co_return false;
+        }
         q.push_back(xml);
         co_return true;
     }
     storage::Task<std::vector<std::string>> pop_all(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto out = std::move(queues[u]);
         queues.erase(u);
         co_return out;
     }
     storage::Task<std::size_t> count(const std::string& u) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return queues[u].size();
     }
 
@@ -147,26 +179,34 @@ public:
     std::map<std::tuple<std::string, std::string, std::string>, std::string> values;
     storage::Task<std::optional<std::string>> get(const std::string& u, const std::string& s,
                                                   const std::string& k) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         auto it = values.find({u, s, k});
         co_return it == values.end() ? std::nullopt : std::optional(it->second);
     }
     storage::Task<Unit> set(const std::string& u, const std::string& s, const std::string& k,
                             const std::string& v) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         values[{u, s, k}] = v;
         co_return Unit{};
     }
     storage::Task<bool> remove(const std::string& u, const std::string& s,
                                const std::string& k) override {
-        if (f_.fail) co_return fail(f_.error());
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
         co_return values.erase({u, s, k}) > 0;
     }
     storage::Task<std::vector<std::pair<std::string, std::string>>> list(
         const std::string& u, const std::string& s) override {
         std::vector<std::pair<std::string, std::string>> out;
         for (const auto& [key, v] : values) {
-            if (std::get<0>(key) == u && std::get<1>(key) == s) out.emplace_back(std::get<2>(key), v);
+            if (std::get<0>(key) == u && std::get<1>(key) == s) {
+                out.emplace_back(std::get<2>(key), v);
+            }
         }
         co_return out;
     }
@@ -182,10 +222,11 @@ private:
 
 class MemStorage final : public storage::Storage {
 public:
-    FailSwitch failing;
+    FailSwitch failing;          // accounts, roster, keyval
+    FailSwitch offline_failing;  // offline store only
     MemAccounts accounts_{failing};
     MemRoster roster_{failing};
-    MemOffline offline_{failing};
+    MemOffline offline_{offline_failing};
     MemKeyVal keyval_{failing};
     storage::AccountStore& accounts() override { return accounts_; }
     storage::RosterStore& roster() override { return roster_; }
@@ -219,9 +260,13 @@ inline xml::ElementRef only(const FakeSession& s) {
 
 // The defined condition of an error reply, or "" when it is not one.
 inline std::string error_condition(const xml::Element& stanza) {
-    if (stanza.attr_or("type") != "error") return "";
+    if (stanza.attr_or("type") != "error") {
+        return "";
+    }
     const auto* err = stanza.child("error", stanza.ns());
-    if (!err || !err->first_child()) return "?";
+    if (!err || !err->first_child()) {
+        return "?";
+    }
     return err->first_child()->name();
 }
 
@@ -285,8 +330,9 @@ public:
             } else if (from) {
                 to = from->bare();
             }
-            StanzaEvent ev{st, stanza_kind(*st), st->attr_or("type"),
-                           from ? *from : xmpp::Jid{}, to, origin, router_};
+            StanzaEvent ev{
+                st,     stanza_kind(*st), st->attr_or("type"), from ? *from : xmpp::Jid{}, to,
+                origin, router_};
             if (origin) {
                 // Not "if (co_await ...)": see the note on GCC 12 below.
                 const Handled handled = co_await table_.run(StanzaHook::client_outbound, ev);
@@ -323,7 +369,8 @@ public:
         }
         s.received.clear();
         if (!h) {
-            auto err = xmpp::make_error_reply(*st, xmpp::StanzaError(xmpp::Condition::service_unavailable));
+            auto err = xmpp::make_error_reply(
+                *st, xmpp::StanzaError(xmpp::Condition::service_unavailable));
             return err;
         }
         xml::ElementRef stanza = st;

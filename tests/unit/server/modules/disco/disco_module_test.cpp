@@ -11,7 +11,7 @@ namespace parley::mod {
 std::unique_ptr<Module> make_ping_module();
 std::unique_ptr<Module> make_vcard_module();
 std::unique_ptr<Module> make_disco_module();
-}
+}  // namespace parley::mod
 
 namespace parley::test {
 namespace {
@@ -25,11 +25,7 @@ protected:
         romeo = h.connect("romeo@example.org/orchard");
         juliet = h.connect("juliet@example.org/balcony");
     }
-    xml::ElementRef ask(FakeSession& s, const std::string& iq) {
-        s.received.clear();
-        h.send(iq, &s);
-        return only(s);
-    }
+    xml::ElementRef ask(FakeSession& s, const std::string& iq) { return h.iq(s, iq); }
     std::string caps_ver() const {
         for (const auto& f : h_table().stream_features()) {
             if (f->is("c", "http://jabber.org/protocol/caps")) {
@@ -51,9 +47,10 @@ protected:
 };
 
 TEST_F(DiscoModuleTest, Xep0030_3_1_ServerInfoAndXep0115_StreamFeature) {
-    auto r = ask(*romeo, "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-                         "to='example.org' type='get' id='info1'>"
-                         "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    auto r = ask(*romeo,
+                 "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
+                 "to='example.org' type='get' id='info1'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     EXPECT_EQ(r->attr_or("type"), "result");
     const auto* q = r->child("query", "http://jabber.org/protocol/disco#info");
     ASSERT_NE(q, nullptr);
@@ -63,9 +60,9 @@ TEST_F(DiscoModuleTest, Xep0030_3_1_ServerInfoAndXep0115_StreamFeature) {
     EXPECT_EQ(id->attr_or("type"), "im");
     EXPECT_EQ(id->attr_or("name"), "Parley");
     auto features = vars(*q);
-    for (const char* f : {"urn:xmpp:ping", "vcard-temp", "http://jabber.org/protocol/disco#info",
-                          "http://jabber.org/protocol/disco#items",
-                          "http://jabber.org/protocol/caps"}) {
+    for (const char* f :
+         {"urn:xmpp:ping", "vcard-temp", "http://jabber.org/protocol/disco#info",
+          "http://jabber.org/protocol/disco#items", "http://jabber.org/protocol/caps"}) {
         EXPECT_NE(std::find(features.begin(), features.end(), f), features.end()) << f;
     }
     // XEP-0115 §5.4: a client recomputing the hash from this answer must get 'ver'.
@@ -80,23 +77,26 @@ TEST_F(DiscoModuleTest, Xep0030_3_1_ServerInfoAndXep0115_StreamFeature) {
 
 TEST_F(DiscoModuleTest, Xep0115_6_2_CapsNodeEchoedOtherNodesNotFound) {
     const std::string node = "https://parley.im#" + caps_ver();
-    auto r = ask(*romeo, "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-                         "to='example.org' type='get' id='info2'>"
-                         "<query xmlns='http://jabber.org/protocol/disco#info' node='" +
-                             node + "'/></iq>");
+    auto r = ask(*romeo,
+                 "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
+                 "to='example.org' type='get' id='info2'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#info' node='" +
+                     node + "'/></iq>");
     EXPECT_EQ(r->attr_or("type"), "result");
     EXPECT_EQ(r->child("query", "http://jabber.org/protocol/disco#info")->attr_or("node"), node);
 
-    auto bad = ask(*romeo, "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-                           "to='example.org' type='get' id='info3'>"
-                           "<query xmlns='http://jabber.org/protocol/disco#info' node='x'/></iq>");
+    auto bad = ask(*romeo,
+                   "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
+                   "to='example.org' type='get' id='info3'>"
+                   "<query xmlns='http://jabber.org/protocol/disco#info' node='x'/></iq>");
     EXPECT_EQ(error_condition(*bad), "item-not-found");
 }
 
 TEST_F(DiscoModuleTest, Xep0030_4_1_ServerItemsEmpty) {
-    auto r = ask(*romeo, "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-                         "to='example.org' type='get' id='items1'>"
-                         "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    auto r = ask(*romeo,
+                 "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
+                 "to='example.org' type='get' id='items1'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     EXPECT_EQ(r->attr_or("type"), "result");
     const auto* q = r->child("query", "http://jabber.org/protocol/disco#items");
     ASSERT_NE(q, nullptr);
@@ -122,16 +122,18 @@ TEST_F(DiscoModuleTest, Xep0030_8_AccountInfoForSelfAndSubscribersOnly) {
     EXPECT_NE(std::find(features.begin(), features.end(), "vcard-temp"), features.end());
 
     // With no 'to', a client asks about its own account (RFC 6120 §10.3.3).
-    auto self = ask(*juliet, "<iq xmlns='jabber:client' from='juliet@example.org/balcony' "
-                             "type='get' id='a2'>"
-                             "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    auto self = ask(*juliet,
+                    "<iq xmlns='jabber:client' from='juliet@example.org/balcony' "
+                    "type='get' id='a2'>"
+                    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     EXPECT_EQ(self->attr_or("type"), "result");
 }
 
 TEST_F(DiscoModuleTest, Xep0030_8_AccountItemsAreEmptyForEveryone) {
-    auto r = ask(*romeo, "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-                         "to='juliet@example.org' type='get' id='i2'>"
-                         "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    auto r = ask(*romeo,
+                 "<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
+                 "to='juliet@example.org' type='get' id='i2'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     EXPECT_EQ(r->attr_or("type"), "result");
     EXPECT_EQ(r->child("query", "http://jabber.org/protocol/disco#items")->first_child(), nullptr);
 }

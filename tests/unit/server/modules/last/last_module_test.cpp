@@ -19,22 +19,18 @@ protected:
         romeo = h.connect("romeo@example.org/orchard");
     }
     xml::ElementRef ask_about_juliet() {
-        romeo->received.clear();
-        h.send("<iq xmlns='jabber:client' from='romeo@example.org/orchard' "
-               "to='juliet@example.org' type='get' id='last1'>"
-               "<query xmlns='jabber:iq:last'/></iq>",
-               romeo.get());
-        return only(*romeo);
+        return h.iq(*romeo,
+                    "<iq xmlns='jabber:client' to='juliet@example.org' type='get' "
+                    "id='last1'><query xmlns='jabber:iq:last'/></iq>");
     }
     ModuleHarness h;
     std::shared_ptr<FakeSession> romeo;
 };
 
 TEST_F(LastModuleTest, Xep0012_5_ServerUptime) {
-    h.send("<iq xmlns='jabber:client' from='romeo@example.org/orchard' to='example.org' "
-           "type='get' id='last3'><query xmlns='jabber:iq:last'/></iq>",
-           romeo.get());
-    auto r = only(*romeo);
+    auto r = h.iq(*romeo,
+                  "<iq xmlns='jabber:client' to='example.org' type='get' id='last3'>"
+                  "<query xmlns='jabber:iq:last'/></iq>");
     EXPECT_EQ(r->attr_or("type"), "result");
     const auto* q = r->child("query", "jabber:iq:last");
     ASSERT_NE(q, nullptr);
@@ -64,9 +60,10 @@ TEST_F(LastModuleTest, Xep0012_3_LogoutTimeAndStatus) {
     // Connected but never logged out: nothing to tell.
     EXPECT_EQ(error_condition(*ask_about_juliet()), "item-not-found");
 
-    h.send("<presence xmlns='jabber:client' from='juliet@example.org/balcony' "
-           "type='unavailable'><status>Heading Home</status></presence>",
-           juliet.get());
+    h.send(
+        "<presence xmlns='jabber:client' from='juliet@example.org/balcony' "
+        "type='unavailable'><status>Heading Home</status></presence>",
+        juliet.get());
     h.disconnect(*juliet);
     auto r = ask_about_juliet();
     EXPECT_EQ(r->attr_or("type"), "result");
@@ -88,9 +85,10 @@ TEST_F(LastModuleTest, Xep0012_3_OnlyTheLastResourceCounts) {
 TEST_F(LastModuleTest, Xep0012_3_AvailablePresenceClearsTheStatus) {
     auto juliet = h.connect("juliet@example.org/balcony");
     h.add_contact("juliet@example.org", "romeo@example.org", storage::Subscription::both);
-    h.send("<presence xmlns='jabber:client' from='juliet@example.org/balcony' "
-           "type='unavailable'><status>brb</status></presence>",
-           juliet.get());
+    h.send(
+        "<presence xmlns='jabber:client' from='juliet@example.org/balcony' "
+        "type='unavailable'><status>brb</status></presence>",
+        juliet.get());
     h.send("<presence xmlns='jabber:client' from='juliet@example.org/balcony'/>", juliet.get());
     h.disconnect(*juliet);
     auto r = ask_about_juliet();

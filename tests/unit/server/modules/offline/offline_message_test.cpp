@@ -21,8 +21,9 @@ OfflineAction classify_text(std::string_view text) { return classify(*msg(text))
 TEST(OfflineMessage, Xep0160_3_NormalAndChatAreStored) {
     EXPECT_EQ(classify_text("<message xmlns='jabber:client'><body>hi</body></message>"),
               OfflineAction::store);
-    EXPECT_EQ(classify_text("<message xmlns='jabber:client' type='normal'><body>hi</body></message>"),
-              OfflineAction::store);
+    EXPECT_EQ(
+        classify_text("<message xmlns='jabber:client' type='normal'><body>hi</body></message>"),
+        OfflineAction::store);
     EXPECT_EQ(classify_text("<message xmlns='jabber:client' type='chat'><body>hi</body></message>"),
               OfflineAction::store);
 }
@@ -59,16 +60,18 @@ TEST(OfflineMessage, EmptyMessageIsDropped) {
 }
 
 TEST(OfflineMessage, Xep0160_2_StoredCopyIsStampedAndAddressedToBareJid) {
-    auto original = msg("<message xmlns='jabber:client' from='romeo@montague.net/orchard' "
-                        "to='juliet@capulet.com/balcony' type='chat' id='m1'>"
-                        "<body>O blessed, blessed night!</body></message>");
+    auto original =
+        msg("<message xmlns='jabber:client' from='romeo@montague.net/orchard' "
+            "to='juliet@capulet.com/balcony' type='chat' id='m1'>"
+            "<body>O blessed, blessed night!</body></message>");
     const auto when = std::chrono::system_clock::from_time_t(1031699305);  // 2002-09-10T23:08:25Z
     auto stored = prepare_for_storage(*original, "juliet@capulet.com", "capulet.com", when);
-    auto expected = msg("<message xmlns='jabber:client' from='romeo@montague.net/orchard' "
-                        "to='juliet@capulet.com' type='chat' id='m1'>"
-                        "<body>O blessed, blessed night!</body>"
-                        "<delay xmlns='urn:xmpp:delay' from='capulet.com' "
-                        "stamp='2002-09-10T23:08:25Z'>Offline Storage</delay></message>");
+    auto expected =
+        msg("<message xmlns='jabber:client' from='romeo@montague.net/orchard' "
+            "to='juliet@capulet.com' type='chat' id='m1'>"
+            "<body>O blessed, blessed night!</body>"
+            "<delay xmlns='urn:xmpp:delay' from='capulet.com' "
+            "stamp='2002-09-10T23:08:25Z'>Offline Storage</delay></message>");
     EXPECT_TRUE(xml::equal(*stored, *expected)) << xml::to_string(*stored);
     // The original is not changed.
     EXPECT_EQ(original->attr_or("to"), "juliet@capulet.com/balcony");
@@ -76,11 +79,12 @@ TEST(OfflineMessage, Xep0160_2_StoredCopyIsStampedAndAddressedToBareJid) {
 }
 
 TEST(OfflineMessage, Xep0203_2_ForgedServerDelayIsReplacedOthersKept) {
-    auto original = msg("<message xmlns='jabber:client' to='juliet@capulet.com'>"
-                        "<delay xmlns='urn:xmpp:delay' from='capulet.com' stamp='1999-01-01T00:00:00Z'/>"
-                        "<body>hi</body>"
-                        "<delay xmlns='urn:xmpp:delay' from='coven@muc.example' "
-                        "stamp='2002-09-10T23:05:37Z'/></message>");
+    auto original =
+        msg("<message xmlns='jabber:client' to='juliet@capulet.com'>"
+            "<delay xmlns='urn:xmpp:delay' from='capulet.com' stamp='1999-01-01T00:00:00Z'/>"
+            "<body>hi</body>"
+            "<delay xmlns='urn:xmpp:delay' from='coven@muc.example' "
+            "stamp='2002-09-10T23:05:37Z'/></message>");
     auto stored = prepare_for_storage(*original, "juliet@capulet.com", "capulet.com",
                                       std::chrono::system_clock::from_time_t(0));
     auto delays = stored->children("delay", "urn:xmpp:delay");
@@ -93,8 +97,9 @@ TEST(OfflineMessage, Xep0203_2_ForgedServerDelayIsReplacedOthersKept) {
 }
 
 TEST(OfflineMessage, StoredTextParsesBackToTheSameStanza) {
-    auto original = msg("<message xmlns='jabber:client' to='a@b' xml:lang='en'>"
-                        "<body>&lt;3 &amp; 'quotes'</body></message>");
+    auto original =
+        msg("<message xmlns='jabber:client' to='a@b' xml:lang='en'>"
+            "<body>&lt;3 &amp; 'quotes'</body></message>");
     auto stored = prepare_for_storage(*original, "a@b", "b", std::chrono::system_clock::now());
     auto back = xml::parse_element(xml::to_string(*stored));
     ASSERT_TRUE(back);

@@ -20,10 +20,11 @@ protected:
         h.storage().accounts_.users["juliet@example.org"];  // exists, offline
     }
     void romeo_says(const std::string& body, const std::string& extra = "") {
-        h.send("<message xmlns='jabber:client' from='romeo@example.org/orchard' "
-               "to='juliet@example.org' type='chat'><body>" + body + "</body>" + extra +
-                   "</message>",
-               romeo.get());
+        h.send(
+            "<message xmlns='jabber:client' from='romeo@example.org/orchard' "
+            "to='juliet@example.org' type='chat'><body>" +
+                body + "</body>" + extra + "</message>",
+            romeo.get());
     }
     std::size_t stored() { return h.storage().offline_.queues["juliet@example.org"].size(); }
     ModuleHarness h;
@@ -66,10 +67,11 @@ TEST_F(OfflineModuleTest, Xep0160_2_FullQueueIsServiceUnavailable) {
 }
 
 TEST_F(OfflineModuleTest, Xep0160_3_StandaloneChatStateIsDroppedSilently) {
-    h.send("<message xmlns='jabber:client' from='romeo@example.org/orchard' "
-           "to='juliet@example.org' type='chat'>"
-           "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>",
-           romeo.get());
+    h.send(
+        "<message xmlns='jabber:client' from='romeo@example.org/orchard' "
+        "to='juliet@example.org' type='chat'>"
+        "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>",
+        romeo.get());
     EXPECT_TRUE(romeo->received.empty());
     EXPECT_EQ(stored(), 0u);
 }
@@ -84,14 +86,14 @@ TEST_F(OfflineModuleTest, Xep0160_2_NegativePriorityDoesNotReceive) {
 }
 
 TEST_F(OfflineModuleTest, StorageFailureBouncesInternalServerError) {
-    h.storage().failing.fail = true;
+    h.storage().offline_failing.fail = true;
     romeo_says("hello");
-    h.storage().failing.fail = false;
     EXPECT_EQ(error_condition(*only(*romeo)), "internal-server-error");
 }
 
 TEST_F(OfflineModuleTest, UnparsableStoredMessageIsSkippedOthersDelivered) {
-    h.storage().offline_.queues["juliet@example.org"] = {"<message", "<message xmlns='jabber:client'><body>ok</body></message>"};
+    h.storage().offline_.queues["juliet@example.org"] = {
+        "<message", "<message xmlns='jabber:client'><body>ok</body></message>"};
     auto juliet = h.connect("juliet@example.org/balcony");
     h.fire(SessionHook::available, *juliet);
     auto m = only(*juliet);

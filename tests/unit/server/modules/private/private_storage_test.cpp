@@ -11,8 +11,8 @@ namespace {
 using xmpp::Condition;
 
 xml::ElementPtr query(std::string_view inner) {
-    auto q = xml::parse_element("<query xmlns='jabber:iq:private'>" + std::string(inner) +
-                                "</query>");
+    auto q =
+        xml::parse_element("<query xmlns='jabber:iq:private'>" + std::string(inner) + "</query>");
     EXPECT_TRUE(q);
     return q;
 }
@@ -27,8 +27,9 @@ std::optional<Condition> check(std::string_view inner, bool is_set) {
 
 TEST(PrivateXml, Xep0049_2_3_ExampleGetAndSetAreAccepted) {
     EXPECT_EQ(check("<exodus xmlns='exodus:prefs'/>", false), std::nullopt);
-    EXPECT_EQ(check("<exodus xmlns='exodus:prefs'><defaultnick>Hamlet</defaultnick></exodus>", true),
-              std::nullopt);
+    EXPECT_EQ(
+        check("<exodus xmlns='exodus:prefs'><defaultnick>Hamlet</defaultnick></exodus>", true),
+        std::nullopt);
 }
 
 TEST(PrivateXml, Xep0049_2_3_EmptyQueryIsNotAcceptable) {

@@ -18,8 +18,8 @@ TEST(Datetime, Xep0082_3_2_EpochAndPadding) {
 }
 
 TEST(Datetime, Xep0082_3_2_TimePointDropsFractions) {
-    const auto t = std::chrono::system_clock::from_time_t(1'000'000'000) +
-                   std::chrono::milliseconds(999);
+    const auto t =
+        std::chrono::system_clock::from_time_t(1'000'000'000) + std::chrono::milliseconds(999);
     EXPECT_EQ(format_utc(t), "2001-09-09T01:46:40Z");
 }
 

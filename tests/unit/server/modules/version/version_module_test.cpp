@@ -7,17 +7,14 @@
 namespace parley::mod {
 std::unique_ptr<Module> make_version_module();
 std::unique_ptr<Module> make_time_module();
-}
+}  // namespace parley::mod
 
 namespace parley::test {
 namespace {
 
 xml::ElementRef ask_server(ModuleHarness& h, FakeSession& s, const std::string& payload) {
-    s.received.clear();
-    h.send("<iq xmlns='jabber:client' from='" + s.jid().str() +
-               "' to='example.org' type='get' id='q'>" + payload + "</iq>",
-           &s);
-    return only(s);
+    return h.iq(
+        s, "<iq xmlns='jabber:client' to='example.org' type='get' id='q'>" + payload + "</iq>");
 }
 
 TEST(VersionModule, Xep0092_2_NameAndVersionWithoutOs) {
