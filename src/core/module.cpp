@@ -68,7 +68,8 @@ const IqHandler* HookTable::iq(IqType type, IqScope scope, std::string_view ns,
 
 Awaitable<Handled> HookTable::run(StanzaHook hook, StanzaEvent& ev) const {
     for (const auto& entry : stanza_[static_cast<int>(hook)]) {
-        if (co_await entry.handler(ev) == Handled::yes) {
+        const Handled handled = co_await entry.handler(ev);  // not in the condition: GCC 12 bug
+        if (handled == Handled::yes) {
             co_return Handled::yes;
         }
     }

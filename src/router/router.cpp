@@ -190,27 +190,25 @@ Awaitable<void> Router::dispatch_iq(const HookTable& table, StanzaEvent& ev, IqS
 }
 
 Awaitable<void> Router::to_host(const HookTable& table, StanzaEvent& ev) {
-    switch (ev.kind) {
-        case StanzaKind::iq:
-            co_await dispatch_iq(table, ev, IqScope::host);
-            break;
-        case StanzaKind::message:
-            if (co_await table.run(StanzaHook::message_to_host, ev) == Handled::no) {
-                if (ev.type != "error" && ev.type != "groupchat" && ev.type != "headline") {
-                    bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
-                }
-            }
-            break;
-        case StanzaKind::presence:
-            co_await table.run(StanzaHook::presence_to_host, ev);  // else ignored
-            break;
+    if (ev.kind == StanzaKind::iq) {
+        co_await dispatch_iq(table, ev, IqScope::host);
+        co_return;
     }
+    // GCC 12 miscompiles co_await inside a condition: await into a local first.
+    const auto hook =
+        ev.kind == StanzaKind::message ? StanzaHook::message_to_host : StanzaHook::presence_to_host;
+    const Handled handled = co_await table.run(hook, ev);
+    if (handled == Handled::no && ev.kind == StanzaKind::message && ev.type != "error" &&
+        ev.type != "groupchat" && ev.type != "headline") {
+        bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
+    }  // presence to the server that no module wants is ignored
 }
 
 Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
     const auto bare = ev.to.bare_str();
     if (ev.kind == StanzaKind::iq) {
-        if (!co_await account_exists(bare)) {
+        const bool exists = co_await account_exists(bare);
+        if (!exists) {
             bounce(*ev.stanza, StanzaError(Condition::service_unavailable));  // §8.5.1
             co_return;
         }
@@ -218,10 +216,12 @@ Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
         co_return;
     }
     if (ev.kind == StanzaKind::message) {
-        if (co_await table.run(StanzaHook::message_to_bare, ev) == Handled::yes) {
+        const Handled handled = co_await table.run(StanzaHook::message_to_bare, ev);
+        if (handled == Handled::yes) {
             co_return;
         }
-        if (!co_await account_exists(bare)) {
+        const bool exists = co_await account_exists(bare);
+        if (!exists) {
             // §8.5.1: a message to a nonexistent account is refused.
             bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
             co_return;
@@ -230,7 +230,8 @@ Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
         co_return;
     }
     // Presence: subscriptions and probes are the presence module's.
-    if (co_await table.run(StanzaHook::presence_to_bare, ev) == Handled::yes) {
+    const Handled handled = co_await table.run(StanzaHook::presence_to_bare, ev);
+    if (handled == Handled::yes) {
         co_return;
     }
     auto resources = sessions_.resources(bare);
@@ -250,10 +251,13 @@ Awaitable<void> Router::message_to_bare(const HookTable& table, StanzaEvent& ev)
             }
             break;
         case Delivery::offline:
-            if (co_await table.run(StanzaHook::message_offline, ev) == Handled::no) {
+        {
+            const Handled handled = co_await table.run(StanzaHook::message_offline, ev);
+            if (handled == Handled::no) {
                 bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
             }
             break;
+        }
         case Delivery::bounce:
             bounce(*ev.stanza, StanzaError(Condition::service_unavailable));
             break;
@@ -269,7 +273,8 @@ Awaitable<void> Router::to_full(const HookTable& table, StanzaEvent& ev) {
         StanzaHook hook = ev.kind == StanzaKind::message    ? StanzaHook::message_to_full
                           : ev.kind == StanzaKind::presence ? StanzaHook::presence_to_full
                                                             : StanzaHook::iq_to_full;
-        if (co_await table.run(hook, ev) == Handled::no) {
+        const Handled handled = co_await table.run(hook, ev);
+        if (handled == Handled::no) {
             deliver(*entry, ev.stanza);
         }
         co_return;

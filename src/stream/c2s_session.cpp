@@ -107,7 +107,12 @@ std::string C2sSession::remote_address() const { return transport_->remote_addre
 asio::awaitable<void> C2sSession::run(bool direct_tls) {
     spdlog::debug("[{}] connection from {}{}", id(), transport_->remote_address(),
                   direct_tls ? " (direct TLS)" : "");
-    if (direct_tls && !co_await transport_->handshake(svc_.tls.default_context())) {
+    // GCC 12 miscompiles co_await inside a condition: await into a local first.
+    bool handshake_ok = true;
+    if (direct_tls) {
+        handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+    }
+    if (!handshake_ok) {
         spdlog::info("[{}] TLS handshake with {} failed", id(), transport_->remote_address());
         transport_->close();
         co_return;
@@ -319,7 +324,8 @@ asio::awaitable<void> C2sSession::on_starttls() {
     }
     send(*xml::Element::make("proceed", std::string(ns::tls)));
     co_await transport_->drain();
-    if (!co_await transport_->handshake(svc_.tls.default_context())) {
+    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+    if (!handshake_ok) {
         spdlog::info("[{}] STARTTLS handshake with {} failed", id(), transport_->remote_address());
         transport_->close();
         state_ = State::closed;
@@ -582,7 +588,8 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
     xml::ElementRef stanza = std::move(el);
     StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"), jid(),
                    to.empty() ? jid().bare() : to, this, svc_.router};
-    if (co_await table_->run(StanzaHook::client_outbound, ev) == Handled::yes) {
+    const Handled handled = co_await table_->run(StanzaHook::client_outbound, ev);
+    if (handled == Handled::yes) {
         co_return;
     }
     co_await svc_.router.route(ev.stanza, this);

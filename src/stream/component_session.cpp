@@ -148,15 +148,16 @@ std::string component_handshake_digest(std::string_view stream_id, std::string_v
 bool component_handshake_matches(std::string_view received, std::string_view stream_id,
                                  std::string_view secret) {
     std::string got(trim(received));
-    for (auto& c : got) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // COMPAT: upper-case hex
+    for (auto& c : got) {  // COMPAT: components that send upper-case hex
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     const auto want = component_handshake_digest(stream_id, secret);
     // The length is not secret; the contents are compared in constant time.
     return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), want.size()) == 0;
 }
 
-xml::ElementPtr rename_namespace(const xml::Element& e, std::initializer_list<std::string_view> from,
+xml::ElementPtr rename_namespace(const xml::Element& e,
+                                 std::initializer_list<std::string_view> from,
                                  std::string_view to) {
     auto r = rename_changed(e, from, to);
     return r ? r : e.shallow_copy();

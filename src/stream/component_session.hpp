@@ -54,8 +54,8 @@ bool component_handshake_matches(std::string_view received, std::string_view str
 // between jabber:client (what the router and modules see) and
 // jabber:component:accept (what is on the wire), children such as <body/>
 // included.
-xml::ElementPtr rename_namespace(const xml::Element& e, std::initializer_list<std::string_view> from,
-                                 std::string_view to);
+xml::ElementPtr rename_namespace(const xml::Element& e,
+                                 std::initializer_list<std::string_view> from, std::string_view to);
 
 class ComponentSession final : public Session {
 public:

@@ -28,12 +28,17 @@ asio::awaitable<std::size_t> TcpTransport::read_some(char* buf, std::size_t size
     if (closed_) {
         co_return 0;
     }
-    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf, size), kTuple)
-                        : co_await socket_.async_read_some(asio::buffer(buf, size), kTuple);
-    if (ec) {
+    // Not a ?: of two co_awaits: GCC 12 miscompiles co_await in conditional evaluation.
+    std::tuple<boost::system::error_code, std::size_t> r;
+    if (tls_) {
+        r = co_await tls_->async_read_some(asio::buffer(buf, size), kTuple);
+    } else {
+        r = co_await socket_.async_read_some(asio::buffer(buf, size), kTuple);
+    }
+    if (std::get<0>(r)) {
         co_return 0;
     }
-    co_return n;
+    co_return std::get<1>(r);
 }
 
 void TcpTransport::write(std::string_view bytes) {

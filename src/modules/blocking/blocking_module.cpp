@@ -6,6 +6,8 @@
 //        contacts, the inbound rules (presence dropped, message and iq get/set
 //        answered with service-unavailable, other iq dropped) and the outbound
 //        rule (not-acceptable + <blocked xmlns='urn:xmpp:blocking:errors'/>);
+//        presence the server sends for the user (broadcasts) to a blocked
+//        local JID is dropped too, so the user stays offline to it;
 //   §3.4 unblock (pushes; current presence to, and a probe of, the contacts);
 //   §3.5 unblock all (empty <unblock/>);
 //   §5   never block one of the user's resources from another;
@@ -17,8 +19,10 @@
 //
 // Not covered: an iq get/set from a blocked JID to the user's bare JID is
 // answered by that payload's account handler (vCard, ...): the router offers
-// no hook before account iq handlers. Directed presence the user sent to a
-// blocked JID outside the roster is not revoked (nobody tracks it yet).
+// no hook before account iq handlers. Presence broadcasts to a blocked JID on
+// another server are not suppressed (no hook sees stanzas leaving for a
+// remote domain). Directed presence the user sent to a blocked JID outside
+// the roster is not revoked (nobody tracks it yet).
 #include <boost/asio/post.hpp>
 
 #include <spdlog/spdlog.h>
@@ -121,22 +125,26 @@ public:
                           StanzaHook::iq_to_full}) {
             ctx.hook(hook, Priority::filter, [this](StanzaEvent& ev) { return inbound(ev); });
         }
-        ctx.on_user_removed([this](const std::string& bare) -> Awaitable<void> {
-            cache_.invalidate(bare);
-            co_return;
-        });
-        // Keep the cache to users who are online or recently addressed.
-        ctx.on_session(SessionHook::closed, [this](Session& s) -> Awaitable<void> {
-            auto bare = s.jid().bare_str();
-            if (router_->sessions().resources(bare).empty()) {
-                cache_.invalidate(bare);
-            }
-            co_return;
-        });
+        ctx.on_user_removed([this](const std::string& bare) { return forget(bare); });
+        ctx.on_session(SessionHook::closed, [this](Session& s) { return on_session_closed(s); });
         return {};
     }
 
 private:
+    Awaitable<void> forget(const std::string& bare) {
+        cache_.invalidate(bare);
+        co_return;
+    }
+
+    // Keeps the cache to users who are online or were addressed recently.
+    Awaitable<void> on_session_closed(Session& s) {
+        auto bare = s.jid().bare_str();
+        if (router_->sessions().resources(bare).empty()) {
+            cache_.invalidate(bare);
+        }
+        co_return;
+    }
+
     // The user's list from the cache or storage; nullptr when storage failed.
     Awaitable<BlocklistRef> load(const std::string& user) {
         if (auto list = cache_.find(user)) {
@@ -217,7 +225,8 @@ private:
             auto r = co_await storage_->keyval().set(user, std::string(kStore), jid.str(), "");
             if (!r) {
                 cache_.invalidate(user);  // some items may have been stored
-                spdlog::error("blocking: storing a block of {} failed: {}", user, r.error().message);
+                spdlog::error("blocking: storing a block of {} failed: {}", user,
+                              r.error().message);
                 req.reply_error(StanzaError(Condition::internal_server_error));
                 co_return;
             }
@@ -348,7 +357,7 @@ private:
                 for (const auto& r : resources) {
                     auto from = user + "/" + r.resource;
                     if (blocked) {
-                        router_->send(presence("unavailable", from, target->str()));
+                        send_unfiltered(presence("unavailable", from, target->str()), *target);
                     } else if (r.presence) {
                         auto p = r.presence->shallow_copy();
                         p->set_attr("from", from);
@@ -366,6 +375,24 @@ private:
                 } else if (!resources.empty()) {
                     router_->send(presence("probe", user, contact->str()));
                 }
+            }
+        }
+    }
+
+    // Presence this module sends on the user's behalf to a JID the user has
+    // just blocked: a local recipient gets it straight from the registry,
+    // since inbound() now drops presence from the user to that JID.
+    void send_unfiltered(xml::ElementRef p, const Jid& to) {
+        if (!router_->is_local_host(to.domain())) {
+            router_->send(std::move(p));
+            return;
+        }
+        if (to.local().empty()) {
+            return;
+        }
+        for (const auto& r : router_->sessions().resources(to.bare_str())) {
+            if (r.available && (to.is_bare() || r.resource == to.resource())) {
+                router_->deliver(r, p);
             }
         }
     }
@@ -394,14 +421,26 @@ private:
         co_return Handled::yes;
     }
 
-    // §3.3: a blocked JID sends to the user.
+    // §3.3: a stanza reaches a local user. Refused when the user blocked
+    // the sender; presence is also dropped when a local sender blocked the
+    // user, which catches what the server sends on the sender's behalf
+    // (presence broadcasts, probe answers) and so never passes
+    // client_outbound.
     Awaitable<Handled> inbound(StanzaEvent& ev) {
         if (ev.from.empty() || ev.to.local().empty() || ev.from.bare() == ev.to.bare()) {
             co_return Handled::no;
         }
         auto list = co_await load(ev.to.bare_str());
         if (!list || !list->blocks(ev.from)) {
-            co_return Handled::no;  // storage failure: deliver rather than lose (logged in load)
+            // (A storage failure delivers rather than loses; load() logged it.)
+            if (ev.kind == StanzaKind::presence && !ev.from.local().empty() &&
+                router_->is_local_host(ev.from.domain())) {
+                auto sender = co_await load(ev.from.bare_str());
+                if (sender && sender->blocks(ev.to)) {
+                    co_return Handled::yes;
+                }
+            }
+            co_return Handled::no;
         }
         // Presence (notifications, subscriptions, probes): no answer at all.
         // Message and iq get/set: service-unavailable, so the user appears

@@ -348,7 +348,8 @@ private:
         };
         for (const auto& item : roster.items) {
             using storage::Subscription;
-            if (item.subscription == Subscription::from || item.subscription == Subscription::both) {
+            const auto sub = item.subscription;
+            if (sub == Subscription::from || sub == Subscription::both) {
                 for (const auto& r : resources) {
                     if (r.available) {
                         send("unavailable", bare + "/" + r.resource, item.jid);
@@ -356,8 +357,7 @@ private:
                 }
                 send("unsubscribed", bare, item.jid);
             }
-            if (item.subscription == Subscription::to || item.subscription == Subscription::both ||
-                item.ask) {
+            if (sub == Subscription::to || sub == Subscription::both || item.ask) {
                 send("unsubscribe", bare, item.jid);
             }
         }

@@ -322,7 +322,8 @@ Awaitable<void> PresenceModule::answer_probe(StanzaEvent& ev, bool to_full) {
         }
         co_return;
     }
-    if (co_await send_current_presence(*router_, user, prober) == 0) {
+    const auto sent = co_await send_current_presence(*router_, user, prober);
+    if (sent == 0) {
         co_await router_->route(make_presence("unavailable", user, prober));
     }
 }

@@ -1,4 +1,4 @@
-// XEP-0082 XMPP Date and Time Profiles v1.1: §2.1 (TZD), §3.2 (DateTime).
+// XEP-0082 XMPP Date and Time Profiles: §2.1 (TZD), §3.2 (DateTime).
 #include "modules/time/datetime.hpp"
 
 #include <fmt/format.h>

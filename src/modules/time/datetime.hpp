@@ -1,4 +1,4 @@
-// XEP-0082 XMPP Date and Time Profiles v1.1: §2.1 (TZD), §3.2 (DateTime).
+// XEP-0082 XMPP Date and Time Profiles: §2.1 (TZD), §3.2 (DateTime).
 // Formatting helpers for the time module (XEP-0202) and the offline module's
 // delay stamps (XEP-0203). Pure functions, any thread.
 //
