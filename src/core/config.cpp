@@ -243,7 +243,6 @@ Result<Config> load_config(const std::string& path) {
         PARLEY_TRY(r.get("max_attributes", c.max_attributes));
         PARLEY_TRY(r.get("auth_failures_per_minute", c.auth_failures_per_minute));
         PARLEY_TRY(r.get("stream_opens_per_minute", c.stream_opens_per_minute));
-        PARLEY_TRY(r.get("idle_timeout", c.idle_timeout_seconds));
         PARLEY_TRY(r.check_unknown());
     }
     {

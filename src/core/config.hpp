@@ -42,8 +42,7 @@ struct Config {
     std::size_t max_depth = 32;
     std::size_t max_attributes = 64;
     std::size_t auth_failures_per_minute = 10;  // per IP and per account
-    std::size_t stream_opens_per_minute = 120;  // per IP
-    std::size_t idle_timeout_seconds = 0;       // 0 = never drop idle clients
+    std::size_t stream_opens_per_minute = 120;  // per IP, first headers only (not restarts)
 
     // TLS: a PEM certificate chain and key used for every host; when empty,
     // a self-signed certificate per host is generated under data_dir/certs.

@@ -131,6 +131,10 @@ Result<void> Server::Impl::load_modules() {
             if (!r) {
                 return fail(fmt::format("module '{}' on {}: {}", name, host, r.error().message));
             }
+            if (auto unread = module_configs.back()->unread_keys(); !unread.empty()) {
+                return fail(fmt::format("{}: unknown setting 'modules.{}.{}' (see docs/CONFIGURATION.md)",
+                                        config.source, name, unread.front()));
+            }
             modules.push_back(std::move(module));
         }
         tables.push_back(std::move(table));

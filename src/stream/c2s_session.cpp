@@ -198,6 +198,13 @@ bool C2sSession::on_stream_open(const xml::StreamOpen& open) {
         close({StreamCondition::unsupported_version, "this server speaks XMPP 1.0"});
         return false;
     }
+    if (!first_header_seen_) {
+        first_header_seen_ = true;  // restarts after TLS and SASL do not count
+        if (!svc_.stream_opens.hit(transport_->remote_address())) {
+            close({StreamCondition::policy_violation, "too many connections from this address"});
+            return false;
+        }
+    }
     if (!to || !(table_ = svc_.router.host(*to))) {
         close({StreamCondition::host_unknown,
                fmt::format("this server does not serve '{}'", h.attr_or("to"))});

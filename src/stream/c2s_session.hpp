@@ -96,7 +96,8 @@ private:
     std::string sasl_user_;  // the normalized localpart being authenticated
     std::string user_;       // localpart after authentication
     int sasl_failures_ = 0;
-    bool unbound_ = false;   // removed from the registry and 'closed' hooks run
+    bool unbound_ = false;
+    bool first_header_seen_ = false;   // removed from the registry and 'closed' hooks run
 };
 
 }  // namespace parley
