@@ -128,11 +128,11 @@ std::string toml_value_text(const toml::node& n) {
     if (auto s = n.value<std::string>()) {
         return *s;
     }
+    if (n.is_boolean()) {  // before the integer test: toml++ converts booleans to 0/1
+        return *n.value<bool>() ? "true" : "false";
+    }
     if (auto i = n.value<std::int64_t>()) {
         return std::to_string(*i);
-    }
-    if (auto b = n.value<bool>()) {
-        return *b ? "true" : "false";
     }
     if (auto d = n.value<double>()) {
         return std::to_string(*d);

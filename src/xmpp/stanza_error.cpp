@@ -97,13 +97,11 @@ xml::ElementPtr make_error_reply(const xml::Element& stanza, const StanzaError& 
     }
     auto reply = stanza.name() == "iq" ? xml::Element::make("iq", stanza.ns()) : stanza.shallow_copy();
     if (stanza.name() == "iq") {
+        // RFC 6120 §8.3.1 lets an iq error include the original payload; we
+        // leave it out, as Prosody does, so that secrets in a request (a new
+        // password, XEP-0077 §3.3) are never echoed back.
         for (const auto& a : stanza.attributes()) {
             reply->set_attr(a.name, a.value);
-        }
-        // RFC 6120 §8.3.1: an iq error MAY include the original payload; we
-        // keep only the first child, as a hint to the sender.
-        if (auto* payload = stanza.first_child()) {
-            reply->add_child(payload->shallow_copy());
         }
     }
     auto to = stanza.attr("to");

@@ -31,7 +31,10 @@ def free_port():
 class Server:
     """One parleyd process and its config."""
 
-    def __init__(self, tmp: Path, extra_config: str = ""):
+    def __init__(self, tmp: Path, extra_config: str = "", c2s_config: str = "",
+                 auth_failures_per_minute: int = 20):
+        """extra_config goes at the end of the file (start it with a [table]);
+        c2s_config adds lines to the [c2s] table."""
         self.dir = tmp
         self.c2s_port = free_port()
         self.tls_port = free_port()
@@ -48,7 +51,8 @@ log_level = "debug"
 bind = "127.0.0.1"
 port = {self.c2s_port}
 direct_tls_port = {self.tls_port}
-auth_failures_per_minute = 20
+auth_failures_per_minute = {auth_failures_per_minute}
+{c2s_config}
 
 [components]
 bind = "127.0.0.1"
@@ -68,6 +72,7 @@ secrets = {{ "gateway.{HOST}" = "s3cret" }}
 
     def start(self):
         self.logfile = open(self.log, "w")
+        self.started_at = time.time()
         self.proc = subprocess.Popen([str(PARLEYD), "--config", str(self.config)],
                                      stdout=self.logfile, stderr=subprocess.STDOUT)
         deadline = time.time() + 30

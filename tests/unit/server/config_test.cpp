@@ -39,6 +39,8 @@ port = 15222
 require_encryption = false
 [modules.offline]
 max_messages = 7
+[modules.register]
+allow_registration = true
 [components]
 secrets = { "gw.example.org" = "pw" }
 )"));
@@ -47,6 +49,7 @@ secrets = { "gw.example.org" = "pw" }
     EXPECT_EQ(c->c2s.port, 15222);
     EXPECT_FALSE(c->require_encryption);
     EXPECT_EQ(ModuleConfig(c->module_settings.at("offline")).get_int("max_messages", 0), 7);
+    EXPECT_TRUE(ModuleConfig(c->module_settings.at("register")).get_bool("allow_registration", false));
     ASSERT_EQ(c->components.size(), 1u);
     EXPECT_EQ(c->components[0].domain, "gw.example.org");
 }

@@ -57,8 +57,8 @@ protected:
     }
 
     void block(FakeSession& s, const std::string& jid) {
-        auto out = ask(s, "<iq xmlns='jabber:client' type='set' id='b'><block xmlns='urn:xmpp:blocking'>"
-                          "<item jid='" + jid + "'/></block></iq>");
+        auto out = ask(s, "<iq xmlns='jabber:client' type='set' id='b'><block "
+                          "xmlns='urn:xmpp:blocking'><item jid='" + jid + "'/></block></iq>");
         auto a = answer(out, "b");
         ASSERT_TRUE(a);
         ASSERT_EQ(a->attr_or("type"), "result");
@@ -80,8 +80,9 @@ TEST_F(Blocking, Xep0191_3_1_ServerAdvertisesTheFeature) {
 }
 
 TEST_F(Blocking, Xep0191_3_2_EmptyListIsAnEmptyBlocklist) {
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='get' id='1'>"
-                        "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='get' id='1'>"
+                   "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0]->attr_or("type"), "result");
     EXPECT_EQ(out[0]->attr_or("id"), "1");
@@ -91,32 +92,40 @@ TEST_F(Blocking, Xep0191_3_2_EmptyListIsAnEmptyBlocklist) {
 }
 
 TEST_F(Blocking, Xep0191_3_2_AnotherUsersListIsNotServed) {
-    auto out = ask(*b1, "<iq xmlns='jabber:client' type='get' id='1' to='alice@example.org'>"
-                        "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    auto out = ask(*b1,
+                   "<iq xmlns='jabber:client' type='get' id='1' to='alice@example.org'>"
+                   "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(error_condition(*out[0]), "service-unavailable");
 }
 
 TEST_F(Blocking, Xep0191_3_3_BlockWithoutItemIsBadRequest) {
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='1'>"
-                        "<block xmlns='urn:xmpp:blocking'/></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='1'>"
+                   "<block xmlns='urn:xmpp:blocking'/></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(error_condition(*out[0]), "bad-request");
 }
 
 TEST_F(Blocking, Xep0191_3_3_MalformedJidIsRefused) {
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='1'><block xmlns='urn:xmpp:blocking'>"
-                        "<item jid='a@@b'/></block></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='1'><block "
+                   "xmlns='urn:xmpp:blocking'>"
+                   "<item jid='a@@b'/></block></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(error_condition(*out[0]), "jid-malformed");
     EXPECT_TRUE(h.storage().keyval_.values.empty());
 }
 
 TEST_F(Blocking, Xep0191_3_3_BlockIsStoredAndPushedToResourcesThatAskedForTheList) {
-    ask(*a1, "<iq xmlns='jabber:client' type='get' id='1'><blocklist xmlns='urn:xmpp:blocking'/></iq>");
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='2'><block xmlns='urn:xmpp:blocking'>"
-                        "<item jid='Romeo@Montague.net'/><item jid='iago@shakespeare.lit'/>"
-                        "</block></iq>");
+    ask(*a1,
+        "<iq xmlns='jabber:client' type='get' id='1'><blocklist "
+        "xmlns='urn:xmpp:blocking'/></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='2'><block "
+                   "xmlns='urn:xmpp:blocking'>"
+                   "<item jid='Romeo@Montague.net'/><item jid='iago@shakespeare.lit'/>"
+                   "</block></iq>");
     ASSERT_EQ(out.size(), 2u);
     auto result = answer(out, "2");
     ASSERT_TRUE(result);
@@ -128,11 +137,12 @@ TEST_F(Blocking, Xep0191_3_3_BlockIsStoredAndPushedToResourcesThatAskedForTheLis
     ASSERT_NE(push, nullptr);
     EXPECT_EQ(push->children("item", ns::blocking).size(), 2u);
     EXPECT_TRUE(a2->received.empty());  // a2 never requested the list
-    EXPECT_TRUE(h.storage().keyval_.values.count(
-        {"alice@example.org", "blocklist", "romeo@montague.net"}));
+    EXPECT_TRUE(
+        h.storage().keyval_.values.count({"alice@example.org", "blocklist", "romeo@montague.net"}));
 
-    auto list = ask(*a1, "<iq xmlns='jabber:client' type='get' id='3'>"
-                         "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    auto list = ask(*a1,
+                    "<iq xmlns='jabber:client' type='get' id='3'>"
+                    "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
     ASSERT_EQ(list.size(), 1u);
     auto items = list[0]->child("blocklist", ns::blocking)->children("item", ns::blocking);
     ASSERT_EQ(items.size(), 2u);
@@ -143,18 +153,28 @@ TEST_F(Blocking, Xep0191_3_3_BlockIsStoredAndPushedToResourcesThatAskedForTheLis
 TEST_F(Blocking, Xep0191_3_3_InboundStanzasFromABlockedJid) {
     block(*a1, "bob@example.org");
     clear_all();
-    h.send("<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org' "
-           "id='m1' type='chat'><body>hi</body></message>", b1.get());
-    h.send("<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a2' "
-           "id='m2' type='chat'><body>hi</body></message>", b1.get());
-    h.send("<presence xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org' "
-           "type='subscribe'/>", b1.get());
+    h.send(
+        "<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org' "
+        "id='m1' type='chat'><body>hi</body></message>",
+        b1.get());
+    h.send(
+        "<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a2' "
+        "id='m2' type='chat'><body>hi</body></message>",
+        b1.get());
+    h.send(
+        "<presence xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org' "
+        "type='subscribe'/>",
+        b1.get());
     h.send("<presence xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a1'/>",
            b1.get());
-    h.send("<iq xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a1' "
-           "type='get' id='i1'><ping xmlns='urn:xmpp:ping'/></iq>", b1.get());
-    h.send("<iq xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a1' "
-           "type='result' id='i2'/>", b1.get());
+    h.send(
+        "<iq xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a1' "
+        "type='get' id='i1'><ping xmlns='urn:xmpp:ping'/></iq>",
+        b1.get());
+    h.send(
+        "<iq xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a1' "
+        "type='result' id='i2'/>",
+        b1.get());
     EXPECT_TRUE(a1->received.empty());
     EXPECT_TRUE(a2->received.empty());
     // Messages and iq get/set: service-unavailable; presence and iq results: nothing.
@@ -169,8 +189,10 @@ TEST_F(Blocking, Xep0191_3_3_InboundStanzasFromABlockedJid) {
 TEST_F(Blocking, Xep0191_3_3_OutboundStanzaGetsNotAcceptableWithBlocked) {
     block(*a1, "bob@example.org");
     clear_all();
-    h.send("<message xmlns='jabber:client' from='alice@example.org/a2' to='bob@example.org/b1' "
-           "id='o1'><body>x</body></message>", a2.get());
+    h.send(
+        "<message xmlns='jabber:client' from='alice@example.org/a2' to='bob@example.org/b1' "
+        "id='o1'><body>x</body></message>",
+        a2.get());
     EXPECT_TRUE(b1->received.empty());
     auto err = only(*a2);
     ASSERT_TRUE(err);
@@ -208,11 +230,15 @@ TEST_F(Blocking, Xep0191_3_3_NoPresenceToAContactWithoutSubscription) {
 }
 
 TEST_F(Blocking, Xep0191_3_4_UnblockPushesAndRestoresDelivery) {
-    ask(*a2, "<iq xmlns='jabber:client' type='get' id='1'><blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    ask(*a2,
+        "<iq xmlns='jabber:client' type='get' id='1'><blocklist "
+        "xmlns='urn:xmpp:blocking'/></iq>");
     block(*a1, "bob@example.org");
     a2->received.clear();
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='u'><unblock xmlns='urn:xmpp:blocking'>"
-                        "<item jid='bob@example.org'/></unblock></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='u'><unblock "
+                   "xmlns='urn:xmpp:blocking'>"
+                   "<item jid='bob@example.org'/></unblock></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(answer(out, "u")->attr_or("type"), "result");
     auto push = only(*a2);
@@ -223,29 +249,35 @@ TEST_F(Blocking, Xep0191_3_4_UnblockPushesAndRestoresDelivery) {
     EXPECT_TRUE(h.storage().keyval_.values.empty());
 
     a2->received.clear();
-    h.send("<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a2' "
-           "id='m'><body>hi</body></message>", b1.get());
+    h.send(
+        "<message xmlns='jabber:client' from='bob@example.org/b1' to='alice@example.org/a2' "
+        "id='m'><body>hi</body></message>",
+        b1.get());
     EXPECT_EQ(only(*a2)->attr_or("id"), "m");
 }
 
 TEST_F(Blocking, Xep0191_3_5_EmptyUnblockClearsTheList) {
     block(*a1, "bob@example.org");
     block(*a1, "evil.example");
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='u'>"
-                        "<unblock xmlns='urn:xmpp:blocking'/></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='u'>"
+                   "<unblock xmlns='urn:xmpp:blocking'/></iq>");
     ASSERT_TRUE(answer(out, "u"));
     EXPECT_EQ(answer(out, "u")->attr_or("type"), "result");
     EXPECT_TRUE(h.storage().keyval_.values.empty());
-    auto list = ask(*a1, "<iq xmlns='jabber:client' type='get' id='l'>"
-                         "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    auto list = ask(*a1,
+                    "<iq xmlns='jabber:client' type='get' id='l'>"
+                    "<blocklist xmlns='urn:xmpp:blocking'/></iq>");
     EXPECT_EQ(list[0]->child("blocklist", ns::blocking)->first_child(), nullptr);
 }
 
 TEST_F(Blocking, Xep0191_5_OwnResourcesAreNeverBlocked) {
     block(*a1, "example.org");  // the user's own domain
     clear_all();
-    h.send("<message xmlns='jabber:client' from='alice@example.org/a1' to='alice@example.org/a2' "
-           "id='self'><body>note</body></message>", a1.get());
+    h.send(
+        "<message xmlns='jabber:client' from='alice@example.org/a1' to='alice@example.org/a2' "
+        "id='self'><body>note</body></message>",
+        a1.get());
     EXPECT_EQ(only(*a2)->attr_or("id"), "self");
     EXPECT_TRUE(a1->received.empty());
 }
@@ -253,15 +285,18 @@ TEST_F(Blocking, Xep0191_5_OwnResourcesAreNeverBlocked) {
 TEST_F(Blocking, Xep0191_6_DomainItemBlocksEveryoneThere) {
     block(*a1, "evil.example");
     clear_all();
-    h.send("<message xmlns='jabber:client' from='mallory@evil.example/x' to='alice@example.org/a1' "
-           "id='e'><body>spam</body></message>");
+    h.send(
+        "<message xmlns='jabber:client' from='mallory@evil.example/x' to='alice@example.org/a1' "
+        "id='e'><body>spam</body></message>");
     EXPECT_TRUE(a1->received.empty());
 }
 
 TEST_F(Blocking, StorageFailureIsAnInternalErrorNotALostBlock) {
     h.storage().failing.fail = true;
-    auto out = ask(*a1, "<iq xmlns='jabber:client' type='set' id='1'><block xmlns='urn:xmpp:blocking'>"
-                        "<item jid='bob@example.org'/></block></iq>");
+    auto out = ask(*a1,
+                   "<iq xmlns='jabber:client' type='set' id='1'><block "
+                   "xmlns='urn:xmpp:blocking'>"
+                   "<item jid='bob@example.org'/></block></iq>");
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(error_condition(*out[0]), "internal-server-error");
 }
