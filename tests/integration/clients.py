@@ -195,13 +195,17 @@ class XmppStream:
     send (SASL details, malformed addresses): exact XML out, top-level
     elements in, parsed with ElementTree."""
 
-    def __init__(self, port, direct_tls=False, source_ip=None, tls_context=None):
+    def __init__(self, port, direct_tls=False, source_ip=None, tls_context=None, tls_wrap=None):
+        """tls_wrap(socket) -> a TLS socket-like object, for TLS by other
+        means than the ssl module (default: an ssl context that trusts any
+        certificate, or tls_context)."""
         self.sock = socket.create_connection(
             ("127.0.0.1", port), timeout=TIMEOUT,
             source_address=(source_ip, 0) if source_ip else None)
-        self.tls_context = tls_context or insecure_context()
+        context = tls_context or insecure_context()
+        self.tls_wrap = tls_wrap or (lambda sock: context.wrap_socket(sock, server_hostname=HOST))
         if direct_tls:
-            self.sock = self.tls_context.wrap_socket(self.sock, server_hostname=HOST)
+            self.sock = self.tls_wrap(self.sock)
         self.queue = deque()
         self.eof = False          # the connection is closed
         self.stream_closed = False  # the server sent </stream:stream>
@@ -215,10 +219,6 @@ class XmppStream:
     def _reset_parser(self):
         self._parser = ET.XMLPullParser(events=("start", "end"))
         self._depth = 0
-
-    @property
-    def secure(self):
-        return isinstance(self.sock, ssl.SSLSocket)
 
     def send(self, data):
         self.sock.sendall(data.encode() if isinstance(data, str) else data)
@@ -323,7 +323,7 @@ class XmppStream:
         self.send(f"<starttls xmlns='{NS_TLS}'/>")
         proceed = self.next()
         assert proceed is not None and proceed.tag == q(NS_TLS, "proceed"), proceed
-        self.sock = self.tls_context.wrap_socket(self.sock, server_hostname=HOST)
+        self.sock = self.tls_wrap(self.sock)
         return self.open()
 
     def auth(self, mechanism, initial=None):

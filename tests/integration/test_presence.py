@@ -103,7 +103,7 @@ def test_rfc6121_3_4_pre_approved_subscribe_is_granted_without_asking_the_contac
         alice.send_presence_subscription(pto=b)
         subscribed = await alice.saw_presence(of_type(b, "subscribed"))
         assert subscribed["from"].full == b
-        item = await next_push(alice_pushes, b, )
+        item = await next_push(alice_pushes, b)
         while item.get("subscription") != "to":  # first the pending request (ask='subscribe')
             item = await next_push(alice_pushes, b)
         item = await next_push(bob_pushes, a)
@@ -316,6 +316,38 @@ def test_rfc6121_8_5_2_negative_priority_resources_and_offline_storage(server):
         assert neg.messages.empty()
         for c in (neg, later, bob):
             await c.close()
+
+    run(scenario())
+
+
+def test_xep0160_2_stored_messages_go_to_a_resource_raising_its_priority_to_non_negative(server):
+    a = server.add_user("alice")
+    b = server.add_user("bob")
+
+    async def scenario():
+        neg = await login(server, a + "/neg", priority=-1)
+        bob = await login(server, b + "/x")
+        await neg.barrier()
+        bob.send_message(mto=a, mbody="kept for later", mtype="chat")
+        await bob.barrier()
+        await asyncio.sleep(0.2)
+        assert neg.messages.empty()  # §8.5.2.2: stored, not delivered
+        assert bob.messages.empty()  # and not bounced
+        # "When the recipient next sends non-negative available presence to the
+        # server, the server delivers the message to the resource that has sent
+        # that presence": a subsequent presence counts, not only the initial one.
+        neg.send_presence(ppriority=0)
+        m = await neg.next_message()
+        assert m["body"] == "kept for later"
+        assert m["delay"]["stamp"] is not None
+        # Delivered once: another priority change brings nothing more.
+        neg.send_presence(ppriority=-1)
+        neg.send_presence(ppriority=1)
+        await neg.barrier()
+        await asyncio.sleep(0.2)
+        assert neg.messages.empty()
+        await neg.close()
+        await bob.close()
 
     run(scenario())
 

@@ -6,13 +6,18 @@ import base64
 import hashlib
 import hmac
 import os
+import select
+import socket
 import ssl
+import time
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL
 
-from clients import XmppStream, NS_SASL, NS_STREAM, NS_STREAM_ERRORS, NS_BIND, b64, child_names, q
+from clients import XmppStream, NS_SASL, NS_STREAM, NS_BIND, b64, child_names, q
 from conftest import HOST, PASSWORD, Server
 
 NS_SASL_CB = "urn:xmpp:sasl-cb:0"
@@ -78,6 +83,91 @@ def tls_server_end_point(stream):
     if algorithm is None or isinstance(algorithm, (hashes.MD5, hashes.SHA1)):
         algorithm = hashes.SHA256()
     return hashlib.new(algorithm.name, der).digest()
+
+
+class PyOpenSslSocket:
+    """Just enough of a TLS socket for XmppStream, on pyOpenSSL: Python's ssl
+    module cannot export keying material, which tls-exporter needs (RFC 9266)."""
+
+    def __init__(self, sock):
+        ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+        ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
+        ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)
+        self.sock = sock
+        self.timeout = sock.gettimeout() or 10
+        self.conn = SSL.Connection(ctx, sock)
+        self.conn.set_tlsext_host_name(HOST.encode())
+        self.conn.set_connect_state()
+        self._retry(self.conn.do_handshake)
+
+    def _retry(self, fn, *args):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return fn(*args)
+            except SSL.WantReadError:
+                ready = select.select([self.sock], [], [], max(0, deadline - time.monotonic()))[0]
+            except SSL.WantWriteError:
+                ready = select.select([], [self.sock], [], max(0, deadline - time.monotonic()))[1]
+            if not ready:
+                raise socket.timeout("timed out")
+
+    def settimeout(self, t):
+        self.timeout = t
+
+    def sendall(self, data):
+        self._retry(self.conn.sendall, data)
+
+    def recv(self, n):
+        try:
+            return self._retry(self.conn.recv, n)
+        except (SSL.ZeroReturnError, SSL.SysCallError):
+            return b""
+
+    def getpeercert(self, binary_form=True):
+        return self.conn.get_peer_certificate().to_cryptography().public_bytes(Encoding.DER)
+
+    def version(self):
+        return self.conn.get_protocol_version_name()
+
+    def tls_exporter(self):
+        """RFC 9266 §2: 32 bytes, label "EXPORTER-Channel-Binding", no context."""
+        return self.conn.export_keying_material(b"EXPORTER-Channel-Binding", 32, None)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_rfc9266_scram_sha256_plus_with_tls_exporter_succeeds(server):
+    server.add_user("alice")
+    s = XmppStream(server.c2s_port, tls_wrap=PyOpenSslSocket)
+    features = s.starttls()
+    assert s.sock.version() == "TLSv1.3"
+    assert "SCRAM-SHA-256-PLUS" in s.mechanisms(features)
+    exporter = s.sock.tls_exporter()
+    # A binding of another connection (or another label) is refused...
+    wrong = s.sock.conn.export_keying_material(b"EXPORTER-Channel-Binding-Other", 32, None)
+    scram = Scram("alice", gs2_header="p=tls-exporter,,", cb_data=wrong)
+    assert failure_condition(scram_exchange(s, "SCRAM-SHA-256-PLUS", scram)) == ["not-authorized"]
+    # ... this one's is accepted.
+    scram = Scram("alice", gs2_header="p=tls-exporter,,", cb_data=exporter)
+    answer = scram_exchange(s, "SCRAM-SHA-256-PLUS", scram)
+    assert answer is not None and answer.tag == q(NS_SASL, "success"), answer
+    assert base64.b64decode(answer.text).decode() == "v=" + b64(scram.server_signature)
+    s.open()
+    assert s.bind("exporter") == f"alice@{HOST}/exporter"
+    s.close()
+
+
+def test_rfc5802_6_scram_plus_with_an_unknown_channel_binding_type_fails(server):
+    server.add_user("alice")
+    s = XmppStream(server.c2s_port)
+    s.starttls()
+    scram = Scram("alice", gs2_header="p=tls-unique,,", cb_data=b"\0" * 12)
+    answer = scram_exchange(s, "SCRAM-SHA-256-PLUS", scram)
+    assert answer is not None and answer.tag == q(NS_SASL, "failure")
+    assert child_names(answer) in (["malformed-request"], ["not-authorized"])
+    s.close()
 
 
 def test_rfc5802_6_scram_sha256_plus_with_tls_server_end_point_succeeds(server):

@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from slixmpp.exceptions import IqError
 
-from clients import (Client, XmppStream, run, TIMEOUT, NS_CLIENT, NS_STREAM, q, stanza_error)
+from clients import Client, XmppStream, run, TIMEOUT, NS_CLIENT, q, stanza_error
 from conftest import HOST, PARLEYD
-from test_im import befriend, until
+from test_im import befriend
 
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
@@ -389,6 +389,10 @@ def test_rfc6120_10_4_3_message_to_remote_domain_is_remote_server_not_found(serv
         assert err["from"].full == "bob@elsewhere.example"
         assert err["error"]["condition"] == "remote-server-not-found"
         assert err["error"]["type"] == "cancel"
+        # An iq likewise (RFC 6120 §8.3.3.15).
+        cond = await iq_error(raw_iq(alice, "get", "elsewhere.example",
+                                     "<ping xmlns='urn:xmpp:ping'/>").send(timeout=TIMEOUT))
+        assert cond == ("cancel", "remote-server-not-found")
         await alice.close()
 
     run(scenario())
@@ -406,6 +410,10 @@ def test_rfc6120_8_3_3_8_invalid_to_is_jid_malformed(server, bad):
     s.send(f"<message to='{bad}' id='m1' type='chat'><body>hi</body></message>")
     reply = s.wait_for(lambda el: el.tag == q(NS_CLIENT, "message"))
     assert reply.get("id") == "m1" and reply.get("type") == "error"
+    assert stanza_error(reply) == ("modify", "jid-malformed")
+    s.send(f"<presence to='{bad}' id='p1'/>")  # directed presence
+    reply = s.wait_for(lambda el: el.tag == q(NS_CLIENT, "presence") and el.get("id") == "p1")
+    assert reply.get("type") == "error"
     assert stanza_error(reply) == ("modify", "jid-malformed")
     # The stream stays up.
     assert s.request("<ping xmlns='urn:xmpp:ping'/>", to=HOST).get("type") == "result"

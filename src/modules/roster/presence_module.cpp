@@ -130,8 +130,10 @@ Awaitable<void> PresenceModule::available(StanzaEvent& ev, Session& origin) {
     const std::string user = full.bare_str();
     const int priority = presence_priority(*ev.stanza);
     bool initial = false;
+    bool was_negative = false;
     bool online = router_->sessions().update(full, [&](ResourceEntry& e) {
         initial = !e.available;
+        was_negative = e.available && e.priority < 0;
         e.available = true;
         e.priority = priority;
         e.presence = ev.stanza;
@@ -175,6 +177,11 @@ Awaitable<void> PresenceModule::available(StanzaEvent& ev, Session& origin) {
     }
     if (initial) {
         co_await initial_presence(full, origin, roster ? &*roster : nullptr);
+    } else if (was_negative && priority >= 0) {
+        // XEP-0160 §2: stored messages go to the resource that "next sends
+        // non-negative available presence", which may be a subsequent presence
+        // raising a negative priority; the offline module delivers them now.
+        co_await table_->run(SessionHook::available, origin);
     }
 }
 
