@@ -8,7 +8,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include "auth/base64.hpp"
@@ -18,6 +17,7 @@
 #include "core/tls.hpp"
 #include "router/router.hpp"
 #include "storage/stores.hpp"
+#include "stream/stream_util.hpp"
 #include "transport/tcp_transport.hpp"
 #include "xml/serializer.hpp"
 #include "xmpp/ns.hpp"
@@ -33,30 +33,6 @@ using xmpp::StreamError;
 namespace {
 
 constexpr int kMaxSaslFailuresPerStream = 5;  // RFC 6120 §6.4.5: "at least 2, no more than 5"
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out;
-}
-
-StreamCondition stream_condition(xml::ParseError e) {
-    switch (e) {
-        case xml::ParseError::restricted_xml: return StreamCondition::restricted_xml;
-        case xml::ParseError::bad_namespace_prefix: return StreamCondition::bad_namespace_prefix;
-        case xml::ParseError::too_big:
-        case xml::ParseError::too_deep:
-        case xml::ParseError::too_many_attributes: return StreamCondition::policy_violation;
-        case xml::ParseError::bad_format: return StreamCondition::bad_format;
-        default: return StreamCondition::not_well_formed;
-    }
-}
 
 xml::ElementPtr sasl_element(std::string name, std::string_view payload, bool always_text) {
     auto e = xml::Element::make(std::move(name), std::string(ns::sasl));
