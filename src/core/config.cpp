@@ -292,8 +292,25 @@ Result<Config> load_config(const std::string& path) {
                 Reader r(path, t, "modules.");
                 PARLEY_TRY(r.get("disabled", c.modules_disabled));
             } else if (const auto* sub = v.as_table()) {
+                const ModuleInfo* info = nullptr;
+                for (const auto& m : builtin_modules()) {
+                    if (m.name == key) {
+                        info = &m;
+                    }
+                }
+                if (!info) {
+                    return fail(fmt::format("{}:{}: unknown module 'modules.{}' (see "
+                                            "docs/CONFIGURATION.md for the module names)",
+                                            path, v.source().begin.line, key));
+                }
                 auto& values = c.module_settings[key];
                 for (const auto& [sk, sv] : *sub) {
+                    if (std::find(info->options.begin(), info->options.end(), sk.str()) ==
+                        info->options.end()) {
+                        return fail(fmt::format(
+                            "{}:{}: unknown setting 'modules.{}.{}' (see docs/CONFIGURATION.md)",
+                            path, sv.source().begin.line, key, sk.str()));
+                    }
                     values[std::string(sk.str())] = toml_value_text(sv);
                 }
             } else {

@@ -141,23 +141,9 @@ void ModuleContext::on_user_removed(UserHandler h) { table_.user_removed_.push_b
 
 // --- ModuleConfig -------------------------------------------------------------
 
-bool ModuleConfig::has(std::string_view key) const {
-    mark(key);
-    return values_.find(key) != values_.end();
-}
-
-std::vector<std::string> ModuleConfig::unread_keys() const {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : values_) {
-        if (!read_.count(k)) {
-            out.push_back(k);
-        }
-    }
-    return out;
-}
+bool ModuleConfig::has(std::string_view key) const { return values_.find(key) != values_.end(); }
 
 std::int64_t ModuleConfig::get_int(std::string_view key, std::int64_t fallback) const {
-    mark(key);
     auto it = values_.find(key);
     if (it == values_.end()) {
         return fallback;
@@ -168,7 +154,6 @@ std::int64_t ModuleConfig::get_int(std::string_view key, std::int64_t fallback) 
 }
 
 bool ModuleConfig::get_bool(std::string_view key, bool fallback) const {
-    mark(key);
     auto it = values_.find(key);
     if (it == values_.end()) {
         return fallback;
@@ -177,7 +162,6 @@ bool ModuleConfig::get_bool(std::string_view key, bool fallback) const {
 }
 
 std::string ModuleConfig::get_string(std::string_view key, std::string_view fallback) const {
-    mark(key);
     auto it = values_.find(key);
     return it == values_.end() ? std::string(fallback) : it->second;
 }

@@ -262,15 +262,10 @@ public:
     bool get_bool(std::string_view key, bool fallback) const;
     std::string get_string(std::string_view key, std::string_view fallback) const;
     bool has(std::string_view key) const;
-    // Keys present in the file that the module never asked for: misspelt or
-    // unknown settings, reported after the module started.
-    std::vector<std::string> unread_keys() const;
 
 private:
-    void mark(std::string_view key) const { read_.insert(std::string(key)); }
     // Values kept as their TOML text form (strings unquoted), parsed on read.
     Values values_;
-    mutable std::set<std::string, std::less<>> read_;
 };
 
 // The built-in modules (modules/registry.cpp), in load order.
@@ -279,6 +274,9 @@ struct ModuleInfo {
     std::string_view spec;  // e.g. "XEP-0199 XMPP Ping"
     bool default_enabled;
     std::unique_ptr<Module> (*make)();
+    // The settings of [modules.NAME] (documented in docs/CONFIGURATION.md);
+    // any other key is refused when the config file is read.
+    std::vector<std::string_view> options = {};
 };
 const std::vector<ModuleInfo>& builtin_modules();
 

@@ -131,10 +131,6 @@ Result<void> Server::Impl::load_modules() {
             if (!r) {
                 return fail(fmt::format("module '{}' on {}: {}", name, host, r.error().message));
             }
-            if (auto unread = module_configs.back()->unread_keys(); !unread.empty()) {
-                return fail(fmt::format("{}: unknown setting 'modules.{}.{}' (see docs/CONFIGURATION.md)",
-                                        config.source, name, unread.front()));
-            }
             modules.push_back(std::move(module));
         }
         tables.push_back(std::move(table));
@@ -153,6 +149,26 @@ Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind) {
         return fail(fmt::format("{}: '{}' is not an IP address to listen on", config.source, l.bind));
     }
     tcp::endpoint ep(addr, l.port);
+    auto in_use = [&](const boost::system::error_code& e) {
+        return fail(fmt::format(
+            "cannot listen for {} on {}:{}: {} (is another server using the port? change "
+            "the port in the config file)",
+            kind_name(kind), l.bind, l.port, e.message()));
+    };
+    {
+        // SO_REUSEPORT below would let a second parleyd share the port with a
+        // running one; a plain bind first proves that nobody holds it.
+        tcp::acceptor probe(workers.context(0));
+        probe.open(ep.protocol(), ec);
+        if (!ec && addr.is_v6()) {
+            probe.set_option(asio::ip::v6_only(false), ec);
+        }
+        probe.set_option(tcp::acceptor::reuse_address(true), ec);
+        probe.bind(ep, ec);
+        if (ec) {
+            return in_use(ec);
+        }
+    }
     // One acceptor per worker on the same port (SO_REUSEPORT): the kernel
     // spreads connections over the workers (DESIGN.md).
     for (std::size_t i = 0; i < workers.size(); ++i) {
@@ -169,10 +185,7 @@ Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind) {
             acc->listen(1024, ec);
         }
         if (ec) {
-            return fail(fmt::format(
-                "cannot listen for {} on {}:{}: {} (is another server using the port? change "
-                "the port in the config file)",
-                kind_name(kind), l.bind, l.port, ec.message()));
+            return in_use(ec);
         }
         asio::co_spawn(workers.context(i), accept_loop(*acc, kind), asio::detached);
         acceptors.push_back(std::move(acc));

@@ -35,6 +35,12 @@ public:
     virtual ~AccountStore() = default;
     // false when the account exists already.
     virtual Task<bool> create(const std::string& user, const auth::Credentials& creds) = 0;
+    // Bulk creation (parleyctl import): creates every account of the list that
+    // does not exist yet, all in one transaction, and returns how many were
+    // created. Existing accounts keep their credentials; a name listed twice
+    // is created once (with its first credentials).
+    virtual Task<std::size_t> create_many(
+        const std::vector<std::pair<std::string, auth::Credentials>>& accounts) = 0;
     virtual Task<std::optional<auth::Credentials>> credentials(const std::string& user) = 0;
     // false when there is no such account.
     virtual Task<bool> set_credentials(const std::string& user, const auth::Credentials& creds) = 0;
@@ -72,6 +78,12 @@ public:
     virtual Task<std::optional<RosterItem>> item(const std::string& user, const std::string& contact) = 0;
     // Inserts or replaces the item; returns the roster's new version.
     virtual Task<std::uint64_t> put(const std::string& user, const RosterItem& item) = 0;
+    // Bulk put (parleyctl import --roster-ring): inserts or replaces every
+    // (user, item) of the list in one transaction, as put() would one by one;
+    // each user's version increases once for the whole batch. Returns the
+    // number of items written.
+    virtual Task<std::size_t> put_many(
+        const std::vector<std::pair<std::string, RosterItem>>& items) = 0;
     // Removes the item; returns the new version, or nullopt when there was no item.
     virtual Task<std::optional<std::uint64_t>> remove(const std::string& user, const std::string& contact) = 0;
 };

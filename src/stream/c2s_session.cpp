@@ -32,7 +32,8 @@ using xmpp::StreamError;
 
 namespace {
 
-constexpr int kMaxSaslFailuresPerStream = 5;  // RFC 6120 §6.4.5: "at least 2, no more than 5"
+constexpr int kMaxSaslFailuresPerStream = 5;
+constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;  // RFC 6120 §6.4.5: "at least 2, no more than 5"
 
 xml::ElementPtr sasl_element(std::string name, std::string_view payload, bool always_text) {
     auto e = xml::Element::make(std::move(name), std::string(ns::sasl));
@@ -240,9 +241,16 @@ void C2sSession::send(const xml::Element& e) {
 }
 
 void C2sSession::deliver(const xml::ElementRef& stanza) {
-    if (state_ == State::bound) {
-        send(*stanza);
+    if (state_ != State::bound) {
+        return;
     }
+    if (transport_->queued() > kMaxQueuedBytes) {
+        // A client that does not read must not make the server hold an
+        // unbounded backlog for it (RFC 6120 §4.9.3.17).
+        close({StreamCondition::resource_constraint, "too much unread data queued for this client"});
+        return;
+    }
+    send(*stanza);
 }
 
 void C2sSession::close(StreamError err) {

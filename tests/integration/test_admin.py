@@ -223,18 +223,11 @@ def write_with_line(path, lines, marker):
     return next(i + 1 for i, line in enumerate(lines) if marker in line)
 
 
-MODULE_SETTING_NOT_CHECKED = (
-    "parleyctl check-config only runs load_config (src/core/config.cpp), which keeps "
-    "[modules.NAME] tables as opaque strings; unknown module settings are found only when "
-    "parleyd starts the modules (src/core/server.cpp), so check-config says OK")
-
-
 @pytest.mark.parametrize("section,key,shown", [
     (None, "hostz = [\"localhost\"]", "hostz"),
     ("[c2s]", "prot = 5222", "c2s.prot"),
     ("[tls]", "certficate = \"/etc/x.pem\"", "tls.certficate"),
-    pytest.param("[modules.offline]", "max_mesages = 5", "modules.offline.max_mesages",
-                 marks=pytest.mark.xfail(strict=True, reason=MODULE_SETTING_NOT_CHECKED)),
+    ("[modules.offline]", "max_mesages = 5", "modules.offline.max_mesages"),
 ])
 def test_configuration_unknown_setting_is_file_line_error(tmp_path, section, key, shown):
     path = tmp_path / "bad.toml"
@@ -275,9 +268,6 @@ def bad_module_config(tmp_path, table, key):
     return path, lines.index(table) + 1, lines.index(key) + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src/core/server.cpp reports an unknown module setting as 'FILE: unknown setting ...' "
-    "without the line (module settings lose their TOML source positions in config.cpp)"))
 def test_configuration_parleyd_unknown_module_setting_names_file_and_line(tmp_path):
     path, _, line = bad_module_config(tmp_path, "[modules.offline]", "max_mesages = 5")
     r = subprocess.run([str(PARLEYD), "--config", str(path)], capture_output=True, text=True,
@@ -287,10 +277,6 @@ def test_configuration_parleyd_unknown_module_setting_names_file_and_line(tmp_pa
     assert f"{path}:{line}: unknown setting 'modules.offline.max_mesages'" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a [modules.NAME] table for a module that does not exist is stored in "
-    "Config::module_settings (src/core/config.cpp) and never looked at: parleyd starts "
-    "and check-config says OK"))
 @pytest.mark.parametrize("program", ["parleyctl check-config", "parleyd"])
 def test_configuration_misspelt_module_table_is_file_line_error(tmp_path, program):
     path, header_line, key_line = bad_module_config(tmp_path, "[modules.offlin]", "max_messages = 5")
@@ -361,9 +347,6 @@ def test_parleyd_refuses_a_port_in_use_with_a_helpful_message(tmp_path):
     assert "is another server using the port?" in output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src/core/server.cpp sets SO_REUSEPORT on its listeners, so a second parleyd "
-    "binds the same port and the kernel splits connections between the two"))
 def test_parleyd_refuses_a_port_another_parleyd_listens_on(tmp_path):
     (tmp_path / "one").mkdir()
     first = Server(tmp_path / "one")

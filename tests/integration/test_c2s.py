@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 
-from clients import Client, RawStream, run, TIMEOUT
+from clients import Client, RawStream, XmppStream, run, TIMEOUT
 from conftest import HOST
 
 
@@ -164,3 +164,24 @@ def test_bad_client_does_not_disturb_others(server):
         await bob.close()
 
     run(scenario())
+
+
+def test_client_that_never_reads_is_disconnected_not_buffered_forever(server):
+    """A client that stops reading is closed with <resource-constraint/>
+    (RFC 6120 §4.9.3.17) once its backlog passes 4 MiB; the sender is unaffected."""
+    a = server.add_user("alice")
+    b = server.add_user("bob")
+    sleeper = XmppStream(server.c2s_port)
+    sleeper.login("bob", resource="asleep")
+    sleeper.send("<presence/>")
+    flooder = XmppStream(server.c2s_port)
+    flooder.login("alice", resource="flood")
+    body = "z" * 60000
+    for i in range(400):  # 24 MB: more than the queue limit plus the socket buffers
+        flooder.send(f"<message to='{b}/asleep' type='chat' id='m{i}'><body>{body}</body></message>")
+    flooder.send("<iq type='get' id='still-alive'><ping xmlns='urn:xmpp:ping'/></iq>")
+    pong = flooder.wait_for(lambda el: el.get("id") == "still-alive", timeout=30)
+    assert pong.get("type") == "result"
+    assert "stream error <resource-constraint/> to bob@localhost/asleep" in server.log_text()
+    sleeper.close()
+    flooder.close()

@@ -17,6 +17,7 @@
 
 #include "auth/credentials.hpp"
 #include "core/config.hpp"
+#include "parleyctl/import.hpp"
 #include "storage/stores.hpp"
 #include "xmpp/jid.hpp"
 
@@ -136,6 +137,39 @@ int main(int argc, char** argv) {
     auto* list = app.add_subcommand("listusers", "list the accounts of a host (default: every host)");
     list->add_option("host", domain);
     auto* check_cfg = app.add_subcommand("check-config", "read the config file and report problems");
+    parley::ctl::ImportOptions import_opts;
+    auto* imp = app.add_subcommand(
+        "import",
+        "create many accounts at once, for tests and benchmarks. The SCRAM keys are derived once "
+        "per distinct password, so accounts that share a password also share a salt: use it for "
+        "test and benchmark accounts, not for real users (a --csv file with distinct passwords "
+        "derives each one). Existing accounts are left as they are.");
+    auto* pattern_opt = imp->add_option("--pattern", import_opts.pattern,
+                                        "account address with %d for the number, e.g. "
+                                        "'bench%d@localhost'");
+    imp->add_option("--count", import_opts.count, "how many accounts the pattern makes")
+        ->needs(pattern_opt);
+    imp->add_option("--start", import_opts.start, "the first number of the pattern")
+        ->default_val(1)
+        ->needs(pattern_opt);
+    imp->add_option("--password", import_opts.password, "the password of every pattern account")
+        ->needs(pattern_opt);
+    auto* csv_opt = imp->add_option("--csv", import_opts.csv,
+                                    "a file of 'jid,password' lines ('#' starts a comment)")
+                        ->excludes(pattern_opt);
+    imp->add_option("--roster-ring", import_opts.roster_ring,
+                    "give each account the R accounts around it (R/2 before, R/2 after, in "
+                    "import order, wrapping around) as contacts with subscription 'both'; R even")
+        ->default_val(0);
+    imp->callback([&] {
+        if (import_opts.csv.empty() && import_opts.pattern.empty()) {
+            throw CLI::RequiredError("--pattern (with --count and --password) or --csv");
+        }
+        if (!import_opts.pattern.empty() && import_opts.count == 0) {
+            throw CLI::RequiredError("--count");
+        }
+    });
+    (void)csv_opt;
     CLI11_PARSE(app, argc, argv);
 
     auto loaded = config_path.empty() ? parley::Result<Config>(parley::default_config())
@@ -150,6 +184,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     auto storage = open(cfg);
+    if (*imp) {
+        parley::ctl::run_import(cfg, *storage, import_opts);
+        return 0;
+    }
     auto& accounts = storage->accounts();
     if (*add) {
         auto bare = account_jid(cfg, jid);

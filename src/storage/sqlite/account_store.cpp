@@ -75,6 +75,34 @@ Task<bool> SqliteAccountStore::create(const std::string& user, const auth::Crede
     });
 }
 
+Task<std::size_t> SqliteAccountStore::create_many(
+    const std::vector<std::pair<std::string, auth::Credentials>>& accounts) {
+    co_return co_await backend_.run<std::size_t>([&](Database& db) {
+        // One transaction for the whole list: a commit (and its fsync) per
+        // account is what makes one-by-one creation slow.
+        Transaction tx(db, Transaction::Kind::write);
+        std::size_t created = 0;
+        for (const auto& [user, creds] : accounts) {
+            auto domain = domain_of(user);
+            auto q = db.query("INSERT INTO accounts (user, domain) VALUES (?1, ?2) "
+                              "ON CONFLICT (user) DO NOTHING");
+            q.text(1, user);
+            if (domain.empty()) {
+                q.null(2);
+            } else {
+                q.text(2, domain);
+            }
+            if (q.exec() == 0) {
+                continue;  // exists already: keep its keys
+            }
+            write_keys(db, user, creds);
+            ++created;
+        }
+        tx.commit();
+        return created;
+    });
+}
+
 Task<std::optional<auth::Credentials>> SqliteAccountStore::credentials(const std::string& user) {
     co_return co_await backend_.run<std::optional<auth::Credentials>>(
         [&](Database& db) -> std::optional<auth::Credentials> {

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+#include <unordered_set>
+
 #include "storage/sqlite/sqlite_stores.hpp"
 
 namespace parley::storage::sqlite {
@@ -86,6 +89,41 @@ std::uint64_t bump_version(Database& db, const std::string& user) {
     return version;
 }
 
+// Inserts or replaces one item and its groups; the caller's write
+// transaction bumps the version.
+void write_item(Database& db, const std::string& user, const RosterItem& item) {
+    db.query("INSERT INTO roster_items (user, contact, name, subscription, ask, pending_in, "
+             "approved, pending_in_stanza) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+             "ON CONFLICT (user, contact) DO UPDATE SET name = excluded.name, "
+             "subscription = excluded.subscription, ask = excluded.ask, "
+             "pending_in = excluded.pending_in, approved = excluded.approved, "
+             "pending_in_stanza = excluded.pending_in_stanza")
+        .text(1, user)
+        .text(2, item.jid)
+        .text(3, item.name)
+        .text(4, subscription_text(item.subscription))
+        .int64(5, item.ask ? 1 : 0)
+        .int64(6, item.pending_in ? 1 : 0)
+        .int64(7, item.approved ? 1 : 0)
+        .text(8, item.pending_in_stanza)
+        .exec();
+    db.query("DELETE FROM roster_groups WHERE user = ?1 AND contact = ?2")
+        .text(1, user)
+        .text(2, item.jid)
+        .exec();
+    std::int64_t position = 0;
+    for (const std::string& group : item.groups) {
+        // A group named twice is one group (RFC 6121 §2.1.2.5); keep the first.
+        db.query("INSERT INTO roster_groups (user, contact, name, position) "
+                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
+            .text(1, user)
+            .text(2, item.jid)
+            .text(3, group)
+            .int64(4, position++)
+            .exec();
+    }
+}
+
 }  // namespace
 
 Task<Roster> SqliteRosterStore::get(const std::string& user) {
@@ -146,39 +184,27 @@ Task<std::optional<RosterItem>> SqliteRosterStore::item(const std::string& user,
 Task<std::uint64_t> SqliteRosterStore::put(const std::string& user, const RosterItem& item) {
     co_return co_await backend_.run<std::uint64_t>([&](Database& db) {
         Transaction tx(db, Transaction::Kind::write);
-        db.query("INSERT INTO roster_items (user, contact, name, subscription, ask, pending_in, "
-                 "approved, pending_in_stanza) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                 "ON CONFLICT (user, contact) DO UPDATE SET name = excluded.name, "
-                 "subscription = excluded.subscription, ask = excluded.ask, "
-                 "pending_in = excluded.pending_in, approved = excluded.approved, "
-                 "pending_in_stanza = excluded.pending_in_stanza")
-            .text(1, user)
-            .text(2, item.jid)
-            .text(3, item.name)
-            .text(4, subscription_text(item.subscription))
-            .int64(5, item.ask ? 1 : 0)
-            .int64(6, item.pending_in ? 1 : 0)
-            .int64(7, item.approved ? 1 : 0)
-            .text(8, item.pending_in_stanza)
-            .exec();
-        db.query("DELETE FROM roster_groups WHERE user = ?1 AND contact = ?2")
-            .text(1, user)
-            .text(2, item.jid)
-            .exec();
-        std::int64_t position = 0;
-        for (const std::string& group : item.groups) {
-            // A group named twice is one group (RFC 6121 §2.1.2.5); keep the first.
-            db.query("INSERT INTO roster_groups (user, contact, name, position) "
-                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
-                .text(1, user)
-                .text(2, item.jid)
-                .text(3, group)
-                .int64(4, position++)
-                .exec();
-        }
+        write_item(db, user, item);
         std::uint64_t version = bump_version(db, user);
         tx.commit();
         return version;
+    });
+}
+
+Task<std::size_t> SqliteRosterStore::put_many(
+    const std::vector<std::pair<std::string, RosterItem>>& items) {
+    co_return co_await backend_.run<std::size_t>([&](Database& db) {
+        Transaction tx(db, Transaction::Kind::write);
+        std::unordered_set<std::string_view> users;
+        for (const auto& [user, item] : items) {
+            write_item(db, user, item);
+            users.insert(user);
+        }
+        for (std::string_view user : users) {
+            bump_version(db, std::string(user));
+        }
+        tx.commit();
+        return items.size();
     });
 }
 

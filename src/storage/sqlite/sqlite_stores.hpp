@@ -14,6 +14,8 @@ class SqliteAccountStore final : public AccountStore {
 public:
     explicit SqliteAccountStore(Backend& backend) : backend_(backend) {}
     Task<bool> create(const std::string& user, const auth::Credentials& creds) override;
+    Task<std::size_t> create_many(
+        const std::vector<std::pair<std::string, auth::Credentials>>& accounts) override;
     Task<std::optional<auth::Credentials>> credentials(const std::string& user) override;
     Task<bool> set_credentials(const std::string& user, const auth::Credentials& creds) override;
     Task<bool> remove(const std::string& user) override;
@@ -31,6 +33,8 @@ public:
     Task<std::optional<RosterItem>> item(const std::string& user,
                                          const std::string& contact) override;
     Task<std::uint64_t> put(const std::string& user, const RosterItem& item) override;
+    Task<std::size_t> put_many(
+        const std::vector<std::pair<std::string, RosterItem>>& items) override;
     Task<std::optional<std::uint64_t>> remove(const std::string& user,
                                               const std::string& contact) override;
 

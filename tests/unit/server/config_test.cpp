@@ -81,6 +81,21 @@ TEST_F(ConfigFile, InvalidHostIsRefused) {
     EXPECT_NE(c.error().message.find("not a valid domain"), std::string::npos);
 }
 
+TEST_F(ConfigFile, UnknownModuleSettingNamesItsLine) {
+    auto c = load_config(write("[modules.offline]\nmax_messages = 5\nmax_mesages = 5\n"));
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find(":3: unknown setting 'modules.offline.max_mesages'"),
+              std::string::npos)
+        << c.error().message;
+}
+
+TEST_F(ConfigFile, UnknownModuleTableNamesItsLine) {
+    auto c = load_config(write("hosts = [\"a.example\"]\n[modules.offlin]\nmax_messages = 5\n"));
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("unknown module 'modules.offlin'"), std::string::npos)
+        << c.error().message;
+}
+
 TEST_F(ConfigFile, MissingFileIsExplained) {
     auto c = load_config("/nonexistent/parley.toml");
     ASSERT_FALSE(c);

@@ -153,6 +153,48 @@ TEST_P(AccountStoreTest, Reopen_KeepsAccountsAndCredentials) {
               std::vector<std::string>{"alice@example.org"});
 }
 
+TEST_P(AccountStoreTest, CreateMany_CreatesAllInOneCallAndCountsThem) {
+    std::vector<std::pair<std::string, auth::Credentials>> list;
+    for (int i = 1; i <= 500; ++i) {
+        list.emplace_back("bench" + std::to_string(i) + "@example.org", fake_credentials(5));
+    }
+    EXPECT_EQ(run(accounts().create_many(list)), 500u);
+    EXPECT_EQ(run(accounts().list("example.org")).size(), 500u);
+    auto creds = run(accounts().credentials("bench250@example.org"));
+    ASSERT_TRUE(creds.has_value());
+    expect_same_credentials(*creds, fake_credentials(5));
+}
+
+TEST_P(AccountStoreTest, CreateMany_SkipsExistingAccountsAndKeepsTheirCredentials) {
+    ASSERT_TRUE(run(accounts().create("alice@example.org", fake_credentials(1))));
+    std::vector<std::pair<std::string, auth::Credentials>> list = {
+        {"alice@example.org", fake_credentials(2)},
+        {"bob@example.org", fake_credentials(3)},
+        {"bob@example.org", fake_credentials(4)},  // listed twice: the first wins
+    };
+    EXPECT_EQ(run(accounts().create_many(list)), 1u);
+    expect_same_credentials(*run(accounts().credentials("alice@example.org")),
+                            fake_credentials(1));
+    expect_same_credentials(*run(accounts().credentials("bob@example.org")), fake_credentials(3));
+    // Running the same import again creates nothing.
+    EXPECT_EQ(run(accounts().create_many(list)), 0u);
+}
+
+TEST_P(AccountStoreTest, CreateMany_EmptyListCreatesNothing) {
+    EXPECT_EQ(run(accounts().create_many({})), 0u);
+    EXPECT_TRUE(run(accounts().list("example.org")).empty());
+}
+
+TEST_P(AccountStoreTest, CreateMany_AccountsSurviveReopenAndCanBeRemoved) {
+    ASSERT_EQ(run(accounts().create_many({{"alice@example.org", fake_credentials(1)},
+                                          {"bob@example.org", fake_credentials(1)}})),
+              2u);
+    reopen();
+    EXPECT_TRUE(run(accounts().exists("alice@example.org")));
+    EXPECT_TRUE(run(accounts().remove("bob@example.org")));
+    EXPECT_FALSE(run(accounts().credentials("bob@example.org")).has_value());
+}
+
 PARLEY_STORAGE_SUITE(AccountStoreTest);
 
 }  // namespace

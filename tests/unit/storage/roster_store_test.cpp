@@ -195,6 +195,43 @@ TEST_P(RosterStoreTest, Reopen_KeepsItemsGroupsFlagsAndVersion) {
     EXPECT_EQ(run(roster().put(kAlice, roster_item("erin@example.net"))), 5u);
 }
 
+TEST_P(RosterStoreTest, PutMany_WritesEveryItemAndBumpsEachVersionOnce) {
+    RosterItem carol = roster_item("carol@example.net", {"Friends"});
+    carol.subscription = Subscription::both;
+    RosterItem dave = roster_item("dave@example.net");
+    dave.subscription = Subscription::both;
+    run(roster().put(kBob, roster_item("erin@example.net")));  // bob's version is 1
+    std::vector<std::pair<std::string, RosterItem>> items = {
+        {kAlice, carol}, {kAlice, dave}, {kBob, carol}};
+    EXPECT_EQ(run(roster().put_many(items)), 3u);
+
+    auto a = run(roster().get(kAlice));
+    EXPECT_EQ(a.version, 1u);
+    ASSERT_EQ(a.items.size(), 2u);
+    expect_same_item(a.items[0], carol);
+    expect_same_item(a.items[1], dave);
+    auto b = run(roster().get(kBob));
+    EXPECT_EQ(b.version, 2u);
+    ASSERT_EQ(b.items.size(), 2u);
+    expect_same_item(b.items[0], carol);
+}
+
+TEST_P(RosterStoreTest, PutMany_ReplacesExistingItems) {
+    run(roster().put(kAlice, roster_item("carol@example.net", {"Old"})));
+    RosterItem carol = roster_item("carol@example.net", {"New"});
+    carol.subscription = Subscription::both;
+    EXPECT_EQ(run(roster().put_many({{kAlice, carol}})), 1u);
+    auto r = run(roster().get(kAlice));
+    ASSERT_EQ(r.items.size(), 1u);
+    expect_same_item(r.items[0], carol);
+    EXPECT_EQ(r.version, 2u);
+}
+
+TEST_P(RosterStoreTest, PutMany_EmptyListChangesNothing) {
+    EXPECT_EQ(run(roster().put_many({})), 0u);
+    EXPECT_EQ(run(roster().get(kAlice)).version, 0u);
+}
+
 PARLEY_STORAGE_SUITE(RosterStoreTest);
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -51,6 +52,17 @@ public:
             co_return fail(f_.error());
         }
         co_return users.emplace(u, c).second;
+    }
+    storage::Task<std::size_t> create_many(
+        const std::vector<std::pair<std::string, auth::Credentials>>& list) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
+        std::size_t created = 0;
+        for (const auto& [u, c] : list) {
+            created += users.emplace(u, c).second ? 1 : 0;
+        }
+        co_return created;
     }
     storage::Task<std::optional<auth::Credentials>> credentials(const std::string& u) override {
         if (f_.fail) {
@@ -121,6 +133,23 @@ public:
         std::erase_if(r.items, [&](const auto& i) { return i.jid == item.jid; });
         r.items.push_back(item);
         co_return ++r.version;
+    }
+    storage::Task<std::size_t> put_many(
+        const std::vector<std::pair<std::string, storage::RosterItem>>& list) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
+        std::set<std::string> touched;
+        for (const auto& [u, item] : list) {
+            auto& r = rosters[u];
+            std::erase_if(r.items, [&](const auto& i) { return i.jid == item.jid; });
+            r.items.push_back(item);
+            touched.insert(u);
+        }
+        for (const auto& u : touched) {
+            ++rosters[u].version;
+        }
+        co_return list.size();
     }
     storage::Task<std::optional<std::uint64_t>> remove(const std::string& u,
                                                        const std::string& c) override {
