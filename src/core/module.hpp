@@ -134,8 +134,9 @@ using IqHandler = std::function<Awaitable<void>(IqRequest&)>;
 using StanzaHandler = std::function<Awaitable<Handled>(StanzaEvent&)>;
 
 // Session lifecycle: bound (resource bound, in the registry), available
-// (first available presence sent: the time to push offline messages),
-// closed (stream ended, after unavailable presence was broadcast).
+// (the resource became able to take messages: its first available presence
+// with priority >= 0, or a later one raising a negative priority to >= 0 —
+// the time to push offline messages, XEP-0160 §2), closed (stream ended).
 enum class SessionHook : std::uint8_t { bound, available, closed, count_ };
 using SessionHandler = std::function<Awaitable<void>(Session&)>;
 // A user account was removed: delete everything the module keeps for it.
