@@ -203,3 +203,160 @@ def test_import_usage_errors(tmp_path):
     assert r.returncode != 0 and "not a host of this server" in r.stderr
     r = srv.ctl("import", check=False)
     assert r.returncode != 0
+
+
+# --- the bench's own accounting, against a server that misbehaves on purpose ---------
+
+class FakeServer:
+    """A tiny XMPP server (plaintext, PLAIN accepted for anyone, binding to
+    NAME@localhost/r) that relays chat messages between its sessions and
+    misbehaves as told: 'drop' loses the message with sequence number 3 of
+    every sender, 'dup' delivers it twice, 'garbage' replaces it with a
+    message the bench never sent, 'stream-error' ends every stream with
+    <policy-violation/> after binding, 'bad-xml' sends malformed XML."""
+
+    def __init__(self, mode):
+        import asyncio
+        import threading
+        self.mode = mode
+        self.sessions = {}
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run():
+            asyncio.set_event_loop(self.loop)
+            self.server = self.loop.run_until_complete(
+                asyncio.start_server(self.handle, "127.0.0.1", 0))
+            self.port = self.server.sockets[0].getsockname()[1]
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    HEADER = ("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+              "xmlns:stream='http://etherx.jabber.org/streams' from='localhost' id='x' "
+              "version='1.0'>")
+
+    async def handle(self, reader, writer):
+        import base64
+        import re
+        buf = ""
+
+        async def until(pattern):
+            nonlocal buf
+            while True:
+                m = re.search(pattern, buf, re.S)
+                if m:
+                    buf = buf[m.end():]
+                    return m
+                data = await reader.read(65536)
+                if not data:
+                    raise ConnectionError("closed")
+                buf += data.decode()
+
+        try:
+            await until(r"<stream:stream[^>]*>")
+            writer.write((self.HEADER + "<stream:features><mechanisms xmlns="
+                          "'urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>"
+                          "</mechanisms></stream:features>").encode())
+            auth = await until(r"<auth[^>]*>([^<]*)</auth>")
+            user = base64.b64decode(auth.group(1)).split(b"\0")[1].decode()
+            writer.write(b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")
+            await until(r"<stream:stream[^>]*>")
+            writer.write((self.HEADER + "<stream:features><bind xmlns="
+                          "'urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>").encode())
+            await until(r"<iq[^>]*>.*?</iq>")
+            jid = f"{user}@localhost/r"
+            self.sessions[jid] = writer
+            writer.write((f"<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:"
+                          f"xmpp-bind'><jid>{jid}</jid></bind></iq>").encode())
+            if self.mode == "stream-error":
+                writer.write(b"<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:"
+                             b"xmpp-streams'/></stream:error></stream:stream>")
+                await writer.drain()
+                writer.close()
+                return
+            if self.mode == "bad-xml":
+                writer.write(b"<message><body>unclosed</message>")
+            while True:
+                m = await until(r"<message to='([^']*)'[^>]*><body>(\d+) (.*?)</body></message>"
+                                r"|</stream:stream>")
+                if m.group(0) == "</stream:stream>":
+                    writer.write(b"</stream:stream>")
+                    await writer.drain()
+                    writer.close()
+                    return
+                to, seq = m.group(1), int(m.group(2))
+                out = (f"<message from='{jid}' to='{to}' type='chat'><body>{seq} "
+                       f"{m.group(3)}</body></message>")
+                copies = 1
+                if seq == 3 and self.mode == "drop":
+                    copies = 0
+                elif seq == 3 and self.mode == "dup":
+                    copies = 2
+                elif seq == 3 and self.mode == "garbage":
+                    out = f"<message from='{jid}' to='{to}' type='chat'><body>hello</body></message>"
+                target = self.sessions.get(to)
+                if target:
+                    target.write(out.encode() * copies)
+        except (ConnectionError, IndexError, UnicodeDecodeError):
+            writer.close()
+
+
+def fake_bench(mode, scenario="throughput", *args):
+    fake = FakeServer(mode)
+    try:
+        cmd = [str(BENCH), scenario, "--port", str(fake.port), "--mech", "PLAIN", "--quiet",
+               "--timeout", "20", "--drain-timeout", "2", *args]
+        if scenario == "throughput":
+            cmd += ["--pairs", "3", "--window", "4", "--duration", "1"]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    finally:
+        fake.close()
+
+
+def test_fake_server_that_relays_everything_passes():
+    r = fake_bench("ok")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert any(line.split() == ["missing", "0"] for line in r.stdout.splitlines()), r.stdout
+
+
+def test_counts_every_lost_message():
+    r = fake_bench("drop")
+    assert r.returncode == 1, r.stdout + r.stderr
+    # One lost message per direction: 3 pairs, 6 directions.
+    assert any(line.split() == ["missing", "6"] for line in r.stdout.splitlines()), r.stdout
+    assert "never arrived (first: 3)" in r.stderr
+    assert "FAILED: 0 errors, 6 missing" in r.stderr
+
+
+def test_counts_every_duplicated_message():
+    r = fake_bench("dup")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert any(line.split() == ["duplicates", "6"] for line in r.stdout.splitlines()), r.stdout
+    assert "arrived twice" in r.stderr
+
+
+def test_a_message_the_bench_never_sent_is_an_error_and_the_real_one_is_missing():
+    r = fake_bench("garbage")
+    assert r.returncode == 1
+    assert "not one the bench sent" in r.stderr
+    assert any(line.split() == ["missing", "6"] for line in r.stdout.splitlines()), r.stdout
+
+
+def test_a_stream_error_fails_loudly():
+    r = fake_bench("stream-error", "idle", "--users", "2", "--duration", "0")
+    assert r.returncode == 1
+    assert "stream error <policy-violation/>" in r.stderr
+
+
+def test_malformed_xml_fails_loudly():
+    r = fake_bench("bad-xml", "idle", "--users", "1", "--duration", "0")
+    assert r.returncode == 1
+    assert "bad XML" in r.stderr

@@ -478,8 +478,13 @@ asio::awaitable<bool> Connection::authenticate(const xml::Element& features) {
         auth->add_text(auth::base64_encode(scram->first()));
     }
     send_element(*auth);
+    const bool ok = co_await sasl_answers(scram ? &*scram : nullptr);
+    co_return ok;
+}
 
-    bool verified = sh.plain;
+asio::awaitable<bool> Connection::sasl_answers(ScramClient* scram) {
+    const std::string& mech = worker_.shared().opts.mech;
+    bool verified = scram == nullptr;  // PLAIN has no server signature
     for (int step = 0; step < 4; ++step) {
         auto el = co_await next_element("a SASL answer");
         if (!el) {
@@ -490,7 +495,7 @@ asio::awaitable<bool> Connection::authenticate(const xml::Element& features) {
             fail(ErrorKind::sasl,
                  fmt::format("SASL {} failed: {} (is --password right, and were the accounts "
                              "created, e.g. with parleyctl import?)",
-                             o.mech, describe_condition(*el)));
+                             mech, describe_condition(*el)));
             co_return false;
         }
         if (!el->is("challenge", ns::sasl) && !el->is("success", ns::sasl)) {
@@ -515,7 +520,7 @@ asio::awaitable<bool> Connection::authenticate(const xml::Element& features) {
             }
             co_return true;
         }
-        if (sh.plain) {
+        if (scram == nullptr) {
             fail(ErrorKind::protocol, "a challenge during PLAIN");
             co_return false;
         }

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parley-bench/scram_client.hpp"
 #include "parley-bench/worker.hpp"
 #include "xml/stream_parser.hpp"
 
@@ -83,6 +84,8 @@ private:
     boost::asio::awaitable<bool> open_stream(xml::ElementPtr& features);
     boost::asio::awaitable<bool> starttls(const xml::Element& features);
     boost::asio::awaitable<bool> authenticate(const xml::Element& features);
+    // The server's answers to <auth/> until <success/> (SCRAM: nullptr for PLAIN).
+    boost::asio::awaitable<bool> sasl_answers(ScramClient* scram);
     boost::asio::awaitable<bool> bind(const xml::Element& features);
     // Waits until the socket is readable (or writable); false when aborted.
     boost::asio::awaitable<bool> wait(bool writable);

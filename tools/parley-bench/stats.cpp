@@ -11,8 +11,10 @@ std::int64_t percentile(const std::vector<std::int64_t>& sorted, double p) {
         return 0;
     }
     p = std::clamp(p, 0.0, 100.0);
-    // Rank ceil(p/100 * n), 1-based; at least the first sample.
-    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    // Rank ceil(p/100 * n), 1-based; at least the first sample. The epsilon
+    // keeps 99.9% of 1000 at rank 999 despite 99.9/100*1000 = 999.0000000000001.
+    const double exact = p / 100.0 * static_cast<double>(sorted.size());
+    auto rank = static_cast<std::size_t>(std::ceil(exact - 1e-9 * std::max(exact, 1.0)));
     rank = std::clamp<std::size_t>(rank, 1, sorted.size());
     return sorted[rank - 1];
 }
