@@ -1,6 +1,6 @@
 // Thin wrappers over the OpenSSL 3 primitives SCRAM needs (RFC 5802 §2.2:
-// H, HMAC, Hi = PBKDF2), on std::string byte buffers. Internal to auth/ and its
-// tests. Pure functions, any thread.
+// H, HMAC, Hi = PBKDF2), on std::string byte buffers. Used by auth/, by s2s/
+// (dialback keys) and their tests. Pure functions, any thread.
 #pragma once
 
 #include <cstddef>
