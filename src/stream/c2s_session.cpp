@@ -87,7 +87,7 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
     // GCC 12 miscompiles co_await inside a condition: await into a local first.
     bool handshake_ok = true;
     if (direct_tls) {
-        handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+        handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
     }
     if (!handshake_ok) {
         spdlog::info("[{}] TLS handshake with {} failed", id(), transport_->remote_address());
@@ -95,14 +95,18 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
         co_return;
     }
     std::vector<xml::ParseEvent> events;
-    char buf[4096];
     while (state_ != State::closed) {
-        std::size_t n = co_await transport_->read_some(buf, sizeof buf);
-        if (n == 0) {
+        auto bytes = transport_->read_now();
+        if (!bytes) {
             break;
         }
+        if (bytes->empty()) {
+            co_await transport_->readable();
+            continue;
+        }
+        // The bytes are in the thread's read buffer: parse them before any co_await.
         events.clear();
-        auto err = parser_.feed(std::string_view(buf, n), events);
+        auto err = parser_.feed(*bytes, events);
         bool restarted = false;
         for (auto& ev : events) {
             co_await handle_event(ev);
@@ -118,6 +122,9 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
                 parser_.reset();
                 break;
             }
+        }
+        if (events.capacity() > 16) {
+            std::vector<xml::ParseEvent>().swap(events);  // an idle session keeps no large vector
         }
         if (!restarted && err != xml::ParseError::none && state_ != State::closed) {
             spdlog::info("[{}] {} from {}: {}", id(), xml::to_string(err),
@@ -235,9 +242,7 @@ void C2sSession::send_features() {
 }
 
 void C2sSession::send(const xml::Element& e) {
-    std::string out;
-    xml::serialize(e, out, {ns::client});
-    transport_->write(out);
+    transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::client}); });
 }
 
 void C2sSession::deliver(const xml::ElementRef& stanza) {
@@ -315,7 +320,7 @@ asio::awaitable<void> C2sSession::on_starttls() {
     }
     send(*xml::Element::make("proceed", std::string(ns::tls)));
     co_await transport_->drain();
-    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
     if (!handshake_ok) {
         spdlog::info("[{}] STARTTLS handshake with {} failed", id(), transport_->remote_address());
         transport_->close();
@@ -573,17 +578,25 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
             send_iq_error(*el, StanzaError(Condition::jid_malformed, j.error().reason));
             co_return;
         }
-        to = *j;
-        el->set_attr("to", to.str());
+        to = std::move(*j);
+        if (to.str() != *to_attr) {
+            el->set_attr("to", to.str());  // normalized (RFC 7622)
+        }
     }
     xml::ElementRef stanza = std::move(el);
-    StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"), jid(),
-                   to.empty() ? jid().bare() : to, this, svc_.router};
-    const Handled handled = co_await table_->run(StanzaHook::client_outbound, ev);
-    if (handled == Handled::yes) {
-        co_return;
+    const StanzaKind kind = stanza_kind(*stanza);
+    StanzaEvent ev{stanza, kind, stanza->attr_or("type"), jid(),
+                   to.empty() ? jid().bare() : std::move(to), this, svc_.router};
+    const StanzaHook hook = kind == StanzaKind::message    ? StanzaHook::message_from_client
+                            : kind == StanzaKind::presence ? StanzaHook::presence_from_client
+                                                           : StanzaHook::iq_from_client;
+    if (table_->hooked(hook)) {
+        const Handled handled = co_await table_->run(hook, ev);
+        if (handled == Handled::yes) {
+            co_return;
+        }
     }
-    co_await svc_.router.route(ev.stanza, this);
+    co_await svc_.router.route(ev);
 }
 
 asio::awaitable<void> C2sSession::on_closed() {

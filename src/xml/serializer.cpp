@@ -5,6 +5,7 @@
 // attribute names are trusted: they come from the parser or from code.
 #include "xml/serializer.hpp"
 
+#include <array>
 #include <vector>
 
 namespace parley::xml {
@@ -83,14 +84,35 @@ std::string_view ascii_escape(char c, bool attr) {
     }
 }
 
+// Bytes that need a closer look: markup, quotes, controls and every
+// non-ASCII byte (validated as UTF-8). Everything else is copied in runs.
+constexpr std::array<bool, 256> kNeedsLook = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) {
+        t[c] = true;
+    }
+    for (int c = 0x80; c < 0x100; ++c) {
+        t[c] = true;
+    }
+    for (unsigned char c : {'&', '<', '>', '"', '\''}) {
+        t[c] = true;
+    }
+    return t;
+}();
+
 void escape(std::string_view in, std::string& out, bool attr) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    const std::size_t n = in.size();
     std::size_t run = 0;  // start of the bytes not yet copied
     std::size_t i = 0;
-    while (i < in.size()) {
-        auto c = static_cast<unsigned char>(in[i]);
+    while (i < n) {
+        if (!kNeedsLook[p[i]]) {
+            ++i;
+            continue;
+        }
         std::string_view replacement;
         std::size_t len = 1;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             replacement = ascii_escape(in[i], attr);
         } else {
             len = multibyte_char_length(in, i);
@@ -106,7 +128,7 @@ void escape(std::string_view in, std::string& out, bool attr) {
         }
         i += len;
     }
-    out.append(in, run, in.size() - run);
+    out.append(in, run, n - run);
 }
 
 void write_attr(std::string& out, std::string_view prefix, std::string_view name,

@@ -118,8 +118,10 @@ public:
         ctx.on_iq(IqType::set, IqScope::account, ns::blocking, "unblock",
                   [this](IqRequest& req) { return on_unblock(req); });
 
-        ctx.hook(StanzaHook::client_outbound, Priority::filter,
-                 [this](StanzaEvent& ev) { return outbound(ev); });
+        for (auto hook : {StanzaHook::message_from_client, StanzaHook::presence_from_client,
+                          StanzaHook::iq_from_client}) {
+            ctx.hook(hook, Priority::filter, [this](StanzaEvent& ev) { return outbound(ev); });
+        }
         for (auto hook : {StanzaHook::message_to_bare, StanzaHook::message_to_full,
                           StanzaHook::presence_to_bare, StanzaHook::presence_to_full,
                           StanzaHook::iq_to_full}) {
@@ -425,7 +427,7 @@ private:
     // the sender; presence is also dropped when a local sender blocked the
     // user, which catches what the server sends on the sender's behalf
     // (presence broadcasts, probe answers) and so never passes
-    // client_outbound.
+    // the *_from_client hooks.
     Awaitable<Handled> inbound(StanzaEvent& ev) {
         if (ev.from.empty() || ev.to.local().empty() || ev.from.bare() == ev.to.bare()) {
             co_return Handled::no;
