@@ -247,7 +247,7 @@ Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
 }
 
 Awaitable<void> Router::message_to_bare(const HookTable& table, StanzaEvent& ev) {
-    auto resources = sessions_.resources(ev.to.bare_str());
+    auto resources = sessions_.resources(ev.to.bare_view());
     auto d = parley::message_to_bare(ev.type, resources);
     switch (d.action) {
         case Delivery::deliver:

@@ -7,16 +7,20 @@ namespace parley {
 SessionRegistry::SessionRegistry(std::size_t shards)
     : shards_(std::make_unique<Shard[]>(shards)), count_(shards) {}
 
-SessionRegistry::Shard& SessionRegistry::shard(const std::string& bare) const {
-    return shards_[std::hash<std::string>{}(bare) % count_];
+SessionRegistry::Shard& SessionRegistry::shard(std::string_view bare) const {
+    return shards_[BareHash{}(bare) % count_];
 }
 
 SessionRegistry::BindResult SessionRegistry::bind(const xmpp::Jid& full, const SessionPtr& session,
                                                   ConflictPolicy policy) {
-    auto bare = full.bare_str();
+    const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
-    auto& list = sh.users[bare];
+    auto u = sh.users.find(bare);
+    if (u == sh.users.end()) {
+        u = sh.users.emplace(std::string(bare), std::vector<ResourceEntry>{}).first;
+    }
+    auto& list = u->second;
     BindResult result;
     auto it = std::find_if(list.begin(), list.end(),
                            [&](const ResourceEntry& e) { return e.resource == full.resource(); });
@@ -28,7 +32,7 @@ SessionRegistry::BindResult SessionRegistry::bind(const xmpp::Jid& full, const S
         list.erase(it);
     }
     ResourceEntry e;
-    e.resource = full.resource();
+    e.resource.assign(full.resource());
     e.session = session;
     e.executor = session->executor();
     list.push_back(std::move(e));
@@ -37,7 +41,7 @@ SessionRegistry::BindResult SessionRegistry::bind(const xmpp::Jid& full, const S
 }
 
 void SessionRegistry::unbind(const xmpp::Jid& full, const Session* session) {
-    auto bare = full.bare_str();
+    const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
     auto u = sh.users.find(bare);
@@ -52,7 +56,7 @@ void SessionRegistry::unbind(const xmpp::Jid& full, const Session* session) {
     }
 }
 
-std::vector<ResourceEntry> SessionRegistry::resources(const std::string& bare) const {
+std::vector<ResourceEntry> SessionRegistry::resources(std::string_view bare) const {
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
     auto u = sh.users.find(bare);
@@ -60,7 +64,7 @@ std::vector<ResourceEntry> SessionRegistry::resources(const std::string& bare) c
 }
 
 std::optional<ResourceEntry> SessionRegistry::find(const xmpp::Jid& full) const {
-    auto bare = full.bare_str();
+    const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
     auto u = sh.users.find(bare);
@@ -91,7 +95,7 @@ SessionPtr SessionRegistry::session(const xmpp::Jid& full) const {
 }
 
 bool SessionRegistry::update(const xmpp::Jid& full, const std::function<void(ResourceEntry&)>& f) {
-    auto bare = full.bare_str();
+    const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
     auto u = sh.users.find(bare);

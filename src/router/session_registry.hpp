@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -45,7 +46,7 @@ public:
     // Removes the resource if it is still held by `session`.
     void unbind(const xmpp::Jid& full, const Session* session);
 
-    std::vector<ResourceEntry> resources(const std::string& bare) const;
+    std::vector<ResourceEntry> resources(std::string_view bare) const;
     std::optional<ResourceEntry> find(const xmpp::Jid& full) const;
     // The session of a full JID, or null (a lighter find() for delivery).
     SessionPtr session(const xmpp::Jid& full) const;
@@ -56,11 +57,20 @@ public:
     std::vector<SessionPtr> all() const;
 
 private:
+    // Transparent, so that look-ups by a Jid's bare_view() need no std::string.
+    struct BareHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view bare) const noexcept {
+            return std::hash<std::string_view>{}(bare);
+        }
+    };
     struct Shard {
         mutable std::mutex mu;
-        std::unordered_map<std::string, std::vector<ResourceEntry>> users;  // GUARDED_BY(mu)
+        // Keyed by bare JID. GUARDED_BY(mu)
+        std::unordered_map<std::string, std::vector<ResourceEntry>, BareHash, std::equal_to<>>
+            users;
     };
-    Shard& shard(const std::string& bare) const;
+    Shard& shard(std::string_view bare) const;
     std::unique_ptr<Shard[]> shards_;
     std::size_t count_;
 };

@@ -6,6 +6,9 @@
 // Every part has an ASCII fast path that needs neither ICU nor libidn2: for pure ASCII
 // input the PRECIS rules reduce to a byte-range check plus (for localpart and domainpart)
 // ASCII lower-casing, which is exactly what the full Unicode path computes for it.
+// Jid::parse goes further for all-ASCII input (the common case on the routing path): one
+// pass splits the string, then each part is checked and written in place into the Jid's
+// single string, with the same checks, in the same order, as the per-part functions.
 #include "xmpp/jid.hpp"
 
 #include <arpa/inet.h>
@@ -504,27 +507,38 @@ bool is_localpart_excluded(UChar32 c) {
     }
 }
 
+// Fast path for a non-empty ASCII localpart: ASCII7 (U+0021..U+007E) is PVALID in the
+// IdentifierClass and no other ASCII code point is; ASCII needs no width mapping, is NFC,
+// and has no RTL. Appends the lower-cased localpart to `out`; on error `out` is garbage.
+CheckResult append_ascii_localpart(std::string_view in, std::string& out) {
+    if (in.size() > kMaxPartBytes) {
+        return bad("localpart is longer than 1023 bytes");
+    }
+    const std::size_t at = out.size();
+    out.resize(at + in.size());
+    char* dst = out.data() + at;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c < 0x21 || c > 0x7E) {
+            return bad("localpart contains disallowed code point " + code_point_name(c));
+        }
+        if (is_localpart_excluded(c)) {
+            return bad(std::string("localpart contains '") + c + "' (RFC 7622 §3.3.1)");
+        }
+        dst[i] = ascii_lower(c);
+    }
+    return {};
+}
+
 PartResult enforce_localpart(std::string_view in) {
     constexpr std::string_view part = "localpart";
     if (auto r = check_input(in, part); !r) {
         return bad(r.error().reason);
     }
     if (is_ascii(in)) {
-        // Fast path: ASCII7 (U+0021..U+007E) is PVALID in the IdentifierClass and no other
-        // ASCII code point is; ASCII needs no width mapping, is NFC, and has no RTL.
-        if (in.size() > kMaxPartBytes) {
-            return bad("localpart is longer than 1023 bytes");
-        }
-        std::string out(in.size(), '\0');
-        for (std::size_t i = 0; i < in.size(); ++i) {
-            const char c = in[i];
-            if (c < 0x21 || c > 0x7E) {
-                return bad("localpart contains disallowed code point " + code_point_name(c));
-            }
-            if (is_localpart_excluded(c)) {
-                return bad(std::string("localpart contains '") + c + "' (RFC 7622 §3.3.1)");
-            }
-            out[i] = ascii_lower(c);
+        std::string out;
+        if (auto r = append_ascii_localpart(in, out); !r) {
+            return bad(r.error().reason);
         }
         return out;
     }
@@ -555,21 +569,29 @@ PartResult enforce_localpart(std::string_view in) {
 // ---------------------------------------------------------------------------------------
 // Resourcepart: RFC 7622 §3.4, OpaqueString (RFC 8265 §4.2).
 
+// Fast path for a non-empty ASCII resourcepart: in the FreeformClass, U+0020 (Spaces) and
+// ASCII7 are valid and the ASCII controls are not; nothing is mapped, so a valid input is
+// its own normalized form.
+CheckResult check_ascii_resourcepart(std::string_view in) {
+    if (in.size() > kMaxPartBytes) {
+        return bad("resourcepart is longer than 1023 bytes");
+    }
+    for (char c : in) {
+        if (c < 0x20 || c > 0x7E) {
+            return bad("resourcepart contains disallowed code point " + code_point_name(c));
+        }
+    }
+    return {};
+}
+
 PartResult enforce_resourcepart(std::string_view in) {
     constexpr std::string_view part = "resourcepart";
     if (auto r = check_input(in, part); !r) {
         return bad(r.error().reason);
     }
     if (is_ascii(in)) {
-        // Fast path: in the FreeformClass, U+0020 (Spaces) and ASCII7 are valid and the
-        // ASCII controls are not; nothing is mapped.
-        if (in.size() > kMaxPartBytes) {
-            return bad("resourcepart is longer than 1023 bytes");
-        }
-        for (char c : in) {
-            if (c < 0x20 || c > 0x7E) {
-                return bad("resourcepart contains disallowed code point " + code_point_name(c));
-            }
+        if (auto r = check_ascii_resourcepart(in); !r) {
+            return bad(r.error().reason);
         }
         return std::string(in);
     }
@@ -617,14 +639,22 @@ bool is_ipv4(std::string_view s) {
 }
 
 // RFC 3986 §3.2.2 IP-literal restricted to IPv6address (no IPvFuture, no zone id).
-PartResult enforce_ip_literal(std::string_view s) {
+CheckResult check_ip_literal(std::string_view s) {
     if (s.size() < 3 || s.back() != ']' || s.size() > 2 + INET6_ADDRSTRLEN) {
         return bad("domainpart is not a valid IPv6 literal");
     }
-    std::string inner(s.substr(1, s.size() - 2));
+    std::array<char, INET6_ADDRSTRLEN + 1> inner{};  // inet_pton needs a C string
+    s.substr(1, s.size() - 2).copy(inner.data(), inner.size() - 1);
     in6_addr addr{};
-    if (inet_pton(AF_INET6, inner.c_str(), &addr) != 1) {
+    if (inet_pton(AF_INET6, inner.data(), &addr) != 1) {
         return bad("domainpart is not a valid IPv6 literal");
+    }
+    return {};
+}
+
+PartResult enforce_ip_literal(std::string_view s) {
+    if (auto r = check_ip_literal(s); !r) {
+        return bad(r.error().reason);
     }
     std::string out(s);
     for (char& c : out) {
@@ -717,15 +747,50 @@ PartResult enforce_idn_label(const std::string& label) {
     return ulabel;
 }
 
+// RFC 3696 §2: a top-level domain is never all-numeric, so "1.2.3.999" is neither an
+// IPv4 address nor a host name.
+CheckResult check_top_label(std::string_view last_label) {
+    if (last_label.find_first_not_of("0123456789") == std::string_view::npos) {
+        return bad("domainpart is neither an IP address nor a valid host name");
+    }
+    return {};
+}
+
+// True when a lower-cased, mapped domain name has a label that is not an LDH label.
+bool needs_idna(std::string_view name) {
+    return !is_ascii(name) || name.starts_with("xn--") ||
+           name.find(".xn--") != std::string_view::npos;
+}
+
+// A lower-cased domain name made of LDH labels only (!needs_idna(name)): it is its own
+// normalized form.
+CheckResult check_ldh_name(std::string_view name) {
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dot = name.find('.', start);
+        const std::string_view label =
+            name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+        if (auto r = check_ldh_label(label); !r) {
+            return r;
+        }
+        if (dot == std::string_view::npos) {
+            return check_top_label(label);
+        }
+        start = dot + 1;
+    }
+}
+
 // Validates the labels of a lower-cased, mapped domain name and returns its U-label form.
 PartResult enforce_dns_labels(std::string name) {
     // Common case: all labels are LDH labels and the name is returned as it is.
-    const bool needs_idna = !is_ascii(name) || name.starts_with("xn--") ||
-                            name.find(".xn--") != std::string::npos;
-    std::string out;
-    if (needs_idna) {
-        out.reserve(name.size());
+    if (!needs_idna(name)) {
+        if (auto r = check_ldh_name(name); !r) {
+            return bad(r.error().reason);
+        }
+        return name;
     }
+    std::string out;
+    out.reserve(name.size());
     std::string_view view = name;
     std::string_view last_label;
     std::size_t start = 0;
@@ -733,16 +798,14 @@ PartResult enforce_dns_labels(std::string name) {
         const std::size_t dot = view.find('.', start);
         const std::string_view label =
             view.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (needs_idna && start > 0) {
+        if (start > 0) {
             out.push_back('.');
         }
         if (is_ascii(label) && !label.starts_with("xn--")) {
             if (auto r = check_ldh_label(label); !r) {
                 return bad(r.error().reason);
             }
-            if (needs_idna) {
-                out += label;
-            }
+            out += label;
         } else {
             auto r = enforce_idn_label(std::string(label));
             if (!r) {
@@ -756,12 +819,68 @@ PartResult enforce_dns_labels(std::string name) {
         }
         start = dot + 1;
     }
-    // RFC 3696 §2: a top-level domain is never all-numeric, so "1.2.3.999" is neither an
-    // IPv4 address nor a host name.
-    if (last_label.find_first_not_of("0123456789") == std::string_view::npos) {
-        return bad("domainpart is neither an IP address nor a valid host name");
+    if (auto r = check_top_label(last_label); !r) {
+        return bad(r.error().reason);
     }
-    return needs_idna ? std::move(out) : std::move(name);
+    return out;
+}
+
+// No ASCII space, control, '@' or '/' in any domain form (and no NUL reaches libidn2's C
+// strings).
+CheckResult check_domain_bytes(std::string_view in) {
+    for (unsigned char c : in) {
+        if (c <= 0x20 || c == 0x7F || c == '@' || c == '/') {
+            return bad("domainpart contains disallowed code point " + code_point_name(c));
+        }
+    }
+    return {};
+}
+
+enum class AsciiDomain { done, needs_idna };
+
+// Fast path for a non-empty ASCII domainpart, with the checks of enforce_domainpart in the
+// same order. Appends the lower-cased name without its trailing dot to `out`; that is the
+// normalized domainpart when the result is `done`. With `needs_idna` (an "xn--" label) the
+// caller must finish with enforce_dns_labels. On error `out` is garbage.
+Result<AsciiDomain, JidError> append_ascii_domainpart(std::string_view in, std::string& out) {
+    if (in.size() > kMaxRawPartBytes) {
+        return bad("domainpart is longer than 1023 bytes");
+    }
+    if (auto r = check_domain_bytes(in); !r) {
+        return bad(r.error().reason);
+    }
+    // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
+    if (in.back() == '.') {
+        in.remove_suffix(1);
+    }
+    if (in.empty()) {
+        return bad("domainpart is empty");
+    }
+    if (in.size() > kMaxPartBytes) {
+        return bad("domainpart is longer than 1023 bytes");
+    }
+    const std::size_t at = out.size();
+    out.resize(at + in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        out[at + i] = ascii_lower(in[i]);
+    }
+    const std::string_view name = std::string_view(out).substr(at);
+    if (name.front() == '[') {
+        if (auto r = check_ip_literal(name); !r) {
+            return bad(r.error().reason);
+        }
+        return AsciiDomain::done;
+    }
+    if (is_ipv4(name)) {
+        return AsciiDomain::done;
+    }
+    if (needs_idna(name)) {
+        return AsciiDomain::needs_idna;
+    }
+    if (auto r = check_ldh_name(name); !r) {
+        return bad(r.error().reason);
+    }
+    return AsciiDomain::done;
 }
 
 PartResult enforce_domainpart(std::string_view in) {
@@ -769,42 +888,42 @@ PartResult enforce_domainpart(std::string_view in) {
     if (auto r = check_input(in, part); !r) {
         return bad(r.error().reason);
     }
-    for (unsigned char c : in) {
-        // No ASCII space, control, '@' or '/' in any domain form (and no NUL reaches
-        // libidn2's C strings).
-        if (c <= 0x20 || c == 0x7F || c == '@' || c == '/') {
-            return bad("domainpart contains disallowed code point " + code_point_name(c));
-        }
-    }
     std::string name;
     if (is_ascii(in)) {
-        name.assign(in);
-        for (char& c : name) {
-            c = ascii_lower(c);
+        auto r = append_ascii_domainpart(in, name);
+        if (!r) {
+            return bad(r.error().reason);
         }
+        if (*r == AsciiDomain::done) {
+            return name;
+        }
+        // An A-label: validated and converted to a U-label below.
     } else {
+        if (auto r = check_domain_bytes(in); !r) {
+            return bad(r.error().reason);
+        }
         // RFC 7622 §3.2.2: width mapping, case mapping and normalization (RFC 5895).
         auto mapped = apply_until_stable(in, map_domain);
         if (!mapped) {
             return bad("domainpart could not be normalized");
         }
         name = to_utf8(*mapped);
-    }
-    // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
-    if (!name.empty() && name.back() == '.') {
-        name.pop_back();
-    }
-    if (name.empty()) {
-        return bad("domainpart is empty");
-    }
-    if (name.size() > kMaxPartBytes) {
-        return bad("domainpart is longer than 1023 bytes");
-    }
-    if (name.front() == '[') {
-        return enforce_ip_literal(name);
-    }
-    if (is_ipv4(name)) {
-        return name;
+        // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
+        if (!name.empty() && name.back() == '.') {
+            name.pop_back();
+        }
+        if (name.empty()) {
+            return bad("domainpart is empty");
+        }
+        if (name.size() > kMaxPartBytes) {
+            return bad("domainpart is longer than 1023 bytes");
+        }
+        if (name.front() == '[') {
+            return enforce_ip_literal(name);
+        }
+        if (is_ipv4(name)) {
+            return name;
+        }
     }
     auto out = enforce_dns_labels(std::move(name));
     if (out) {
@@ -827,60 +946,134 @@ std::optional<std::string> to_optional(PartResult r) {
 // RFC 7622 §3.1: the resourcepart is everything after the first '/', the localpart
 // everything before the first '@' that precedes it, the domainpart what is left.
 Result<Jid, JidError> Jid::parse(std::string_view s) {
-    std::optional<std::string_view> resource;
-    const std::size_t slash = s.find('/');
+    // One pass finds both separators and whether the input is all ASCII.
+    std::size_t slash = std::string_view::npos;
+    std::size_t at = std::string_view::npos;
+    unsigned char high = 0;  // the OR of every byte: < 0x80 iff all ASCII
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        high |= c;
+        if (c == '/') {
+            slash = i;
+            break;
+        }
+        if (c == '@' && at == std::string_view::npos) {
+            at = i;
+        }
+    }
     if (slash != std::string_view::npos) {
-        resource = s.substr(slash + 1);
-        s = s.substr(0, slash);
+        for (std::size_t i = slash + 1; i < s.size(); ++i) {  // the resourcepart
+            high |= static_cast<unsigned char>(s[i]);
+        }
     }
-    std::optional<std::string_view> local;
-    const std::size_t at = s.find('@');
+    std::string_view local;
+    std::string_view domain = s.substr(0, slash);
+    std::string_view resource;
     if (at != std::string_view::npos) {
-        local = s.substr(0, at);
-        s = s.substr(at + 1);
+        local = domain.substr(0, at);
+        domain.remove_prefix(at + 1);
+        if (local.empty()) {
+            return bad("localpart is empty");
+        }
     }
-    if (local && local->empty()) {
-        return bad("localpart is empty");
-    }
-    if (s.empty()) {
+    if (domain.empty()) {
         return bad("domainpart is empty");
     }
-    if (resource && resource->empty()) {
-        return bad("resourcepart is empty");
+    if (slash != std::string_view::npos) {
+        resource = s.substr(slash + 1);
+        if (resource.empty()) {
+            return bad("resourcepart is empty");
+        }
     }
-    return from_parts(local.value_or(std::string_view{}), s,
-                      resource.value_or(std::string_view{}));
+    return high < 0x80 ? parse_ascii(local, domain, resource)
+                       : from_parts(local, domain, resource);
+}
+
+// Validates each part in from_parts' order and writes its normalized form straight into
+// the result. The buffer is sized for the input, capped at what a valid part can take, so
+// that hostile input allocates no more than ~3 KiB before it is refused.
+Result<Jid, JidError> Jid::parse_ascii(std::string_view local, std::string_view domain,
+                                       std::string_view resource) {
+    const auto capped = [](std::string_view part, std::size_t max) {
+        return part.size() < max ? part.size() : max;
+    };
+    Jid jid;
+    std::string& full = jid.full_;
+    full.reserve((local.empty() ? 0 : capped(local, kMaxPartBytes) + 1) +
+                 capped(domain, kMaxPartBytes + 1) +
+                 (resource.empty() ? 0 : capped(resource, kMaxPartBytes) + 1));
+    if (!local.empty()) {
+        if (auto r = append_ascii_localpart(local, full); !r) {
+            return bad(r.error().reason);
+        }
+        full.push_back('@');
+    }
+    auto d = append_ascii_domainpart(domain, full);
+    if (!d) {
+        return bad(d.error().reason);
+    }
+    if (*d == AsciiDomain::needs_idna) {
+        return from_parts(local, domain, resource);  // an A-label needs libidn2
+    }
+    jid.local_len_ = static_cast<std::uint16_t>(local.size());
+    jid.domain_len_ = static_cast<std::uint16_t>(full.size() - jid.domain_pos());
+    if (!resource.empty()) {
+        if (auto r = check_ascii_resourcepart(resource); !r) {
+            return bad(r.error().reason);
+        }
+        full.push_back('/');
+        full.append(resource);
+    }
+    return jid;
 }
 
 Result<Jid, JidError> Jid::from_parts(std::string_view local, std::string_view domain,
                                       std::string_view resource) {
-    Jid jid;
+    std::string l;
     if (!local.empty()) {
         auto r = enforce_localpart(local);
         if (!r) {
             return bad(r.error().reason);
         }
-        jid.local_ = std::move(r).value();
+        l = std::move(r).value();
     }
     auto d = enforce_domainpart(domain);
     if (!d) {
         return bad(d.error().reason);
     }
-    jid.domain_ = std::move(d).value();
+    std::string res;
     if (!resource.empty()) {
         auto r = enforce_resourcepart(resource);
         if (!r) {
             return bad(r.error().reason);
         }
-        jid.resource_ = std::move(r).value();
+        res = std::move(r).value();
     }
+    return assemble(l, *d, res);
+}
+
+Jid Jid::assemble(std::string_view local, std::string_view domain, std::string_view resource) {
+    Jid jid;
+    jid.full_.reserve(local.size() + domain.size() + resource.size() + 2);
+    if (!local.empty()) {
+        jid.full_ += local;
+        jid.full_ += '@';
+    }
+    jid.full_ += domain;
+    if (!resource.empty()) {
+        jid.full_ += '/';
+        jid.full_ += resource;
+    }
+    jid.local_len_ = static_cast<std::uint16_t>(local.size());
+    jid.domain_len_ = static_cast<std::uint16_t>(domain.size());
     return jid;
 }
 
 Jid Jid::bare() const {
     Jid jid;
-    jid.local_ = local_;
-    jid.domain_ = domain_;
+    jid.full_.assign(bare_view());
+    jid.local_len_ = local_len_;
+    jid.domain_len_ = domain_len_;
     return jid;
 }
 
@@ -888,40 +1081,18 @@ Result<Jid, JidError> Jid::with_resource(std::string_view resource) const {
     if (empty()) {
         return bad("domainpart is empty");
     }
+    if (!resource.empty() && is_ascii(resource)) {
+        // Fast path: a valid ASCII resourcepart is its own normalized form.
+        if (auto r = check_ascii_resourcepart(resource); !r) {
+            return bad(r.error().reason);
+        }
+        return assemble(local(), domain(), resource);
+    }
     auto r = enforce_resourcepart(resource);
     if (!r) {
         return bad(r.error().reason);
     }
-    Jid jid = bare();
-    jid.resource_ = std::move(r).value();
-    return jid;
-}
-
-std::string Jid::str() const {
-    std::string out;
-    out.reserve(local_.size() + domain_.size() + resource_.size() + 2);
-    if (!local_.empty()) {
-        out += local_;
-        out += '@';
-    }
-    out += domain_;
-    if (!resource_.empty()) {
-        out += '/';
-        out += resource_;
-    }
-    return out;
-}
-
-std::string Jid::bare_str() const {
-    if (local_.empty()) {
-        return domain_;
-    }
-    std::string out;
-    out.reserve(local_.size() + domain_.size() + 1);
-    out += local_;
-    out += '@';
-    out += domain_;
-    return out;
+    return assemble(local(), domain(), *r);
 }
 
 std::optional<std::string> normalize_localpart(std::string_view s) {

@@ -392,7 +392,7 @@ private:
         if (to.local().empty()) {
             return;
         }
-        for (const auto& r : router_->sessions().resources(to.bare_str())) {
+        for (const auto& r : router_->sessions().resources(to.bare_view())) {
             if (r.available && (to.is_bare() || r.resource == to.resource())) {
                 router_->deliver(r, p);
             }

@@ -27,11 +27,15 @@ bool Blocklist::blocks(const xmpp::Jid& jid) const {
     // The four candidate items of §6, in its order: the JID itself (full,
     // bare, domain/resource or domain), then its bare JID, its
     // domain/resource form and its domain.
+    // The look-ups take views into the JID's string, so none of them allocates.
     if (items_.count(jid.str())) {
         return true;
     }
     if (jid.is_full() && !jid.local().empty()) {
-        if (items_.count(jid.bare_str()) || items_.count(jid.domain() + "/" + jid.resource())) {
+        // "domain/resource" is the tail of "local@domain/resource".
+        const std::string_view domain_resource =
+            std::string_view(jid.str()).substr(jid.local().size() + 1);
+        if (items_.count(jid.bare_view()) || items_.count(domain_resource)) {
             return true;
         }
     }

@@ -10,9 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -47,7 +49,14 @@ public:
     std::vector<std::string> items() const;
 
 private:
-    std::unordered_set<std::string> items_;
+    // Transparent, so that blocks() looks up views into a Jid without a copy.
+    struct ItemHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_set<std::string, ItemHash, std::equal_to<>> items_;
 };
 
 using BlocklistRef = std::shared_ptr<const Blocklist>;

@@ -131,7 +131,7 @@ private:
     Awaitable<void> account_info(IqRequest& req) {
         auto allowed = co_await may_see_presence(req);
         if (!allowed) {
-            log_->error("disco: roster look-up for {} failed: {}", req.to().bare_str(),
+            log_->error("disco: roster look-up for {} failed: {}", req.to().bare_view(),
                         allowed.error().message);
             req.reply_error(StanzaError(Condition::internal_server_error));
             co_return;

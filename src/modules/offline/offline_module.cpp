@@ -59,7 +59,8 @@ private:
             case offline::OfflineAction::refuse:
                 co_return Handled::no;  // the router applies RFC 6121 §8.5.2.2
             case offline::OfflineAction::drop:
-                log_->debug("offline: dropped a message without content for {}", ev.to.bare_str());
+                log_->debug("offline: dropped a message without content for {}",
+                            ev.to.bare_view());
                 co_return Handled::yes;
             case offline::OfflineAction::store:
                 break;

@@ -217,7 +217,8 @@ private:
         query->add_text_child("instructions", std::string(ns::register_),
                               "You are registered. Send a new password to change it, or "
                               "<remove/> to delete your account.");
-        query->add_text_child("username", std::string(ns::register_), req.from().local());
+        query->add_text_child("username", std::string(ns::register_),
+                              std::string(req.from().local()));
         query->add("password", std::string(ns::register_));
         req.reply(std::move(query));
     }

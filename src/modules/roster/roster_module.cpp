@@ -52,7 +52,7 @@ private:
     Awaitable<void> cancel_subscriptions(const std::string& user, const storage::RosterItem& item);
 
     void internal_error(IqRequest& req, std::string_view what, const Error& e) {
-        log_->error("roster: {} for {} failed: {}", what, req.to().bare_str(), e.message);
+        log_->error("roster: {} for {} failed: {}", what, req.to().bare_view(), e.message);
         req.reply_error(StanzaError(Condition::internal_server_error));
     }
 

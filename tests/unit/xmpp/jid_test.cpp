@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace parley::xmpp {
@@ -422,6 +425,168 @@ TEST(Jid, AccessorsAndKinds) {
     EXPECT_TRUE(domain.bare().is_domain());
     EXPECT_EQ(domain.bare_str(), "example.com");
     EXPECT_EQ(domain.str(), "example.com/r");
+}
+
+TEST(Jid, ViewsOfFullBareAndDomainJids) {
+    const Jid full = Jid::parse("juliet@example.com/balcony").value();
+    EXPECT_EQ(full.str(), "juliet@example.com/balcony");
+    EXPECT_EQ(full.bare_view(), "juliet@example.com");
+    EXPECT_EQ(full.local(), "juliet");
+    EXPECT_EQ(full.domain(), "example.com");
+    EXPECT_EQ(full.resource(), "balcony");
+
+    const Jid bare = Jid::parse("juliet@example.com").value();
+    EXPECT_EQ(bare.str(), "juliet@example.com");
+    EXPECT_EQ(bare.bare_view(), "juliet@example.com");
+    EXPECT_EQ(bare.local(), "juliet");
+    EXPECT_EQ(bare.domain(), "example.com");
+    EXPECT_EQ(bare.resource(), "");
+
+    const Jid domain = Jid::parse("example.com").value();
+    EXPECT_TRUE(domain.is_domain());
+    EXPECT_EQ(domain.str(), "example.com");
+    EXPECT_EQ(domain.bare_view(), "example.com");
+    EXPECT_EQ(domain.local(), "");
+    EXPECT_EQ(domain.domain(), "example.com");
+    EXPECT_EQ(domain.resource(), "");
+
+    const Jid domain_full = Jid::parse("example.com/r@s/t").value();
+    EXPECT_EQ(domain_full.bare_view(), "example.com");
+    EXPECT_EQ(domain_full.local(), "");
+    EXPECT_EQ(domain_full.domain(), "example.com");
+    EXPECT_EQ(domain_full.resource(), "r@s/t");
+
+    // The views are into the Jid's own string, so a copy has its own.
+    std::optional<Jid> original =
+        Jid::parse("romeo@montague.example/" + std::string(100, 'r')).value();
+    const Jid copy = *original;
+    original.reset();
+    EXPECT_EQ(copy.local(), "romeo");
+    EXPECT_EQ(copy.domain(), "montague.example");
+    EXPECT_EQ(copy.resource(), std::string(100, 'r'));
+
+    const Jid empty;
+    EXPECT_EQ(empty.bare_view(), "");
+    EXPECT_EQ(empty.local(), "");
+    EXPECT_EQ(empty.domain(), "");
+    EXPECT_EQ(empty.resource(), "");
+}
+
+TEST(Jid, BareAndWithResourceKeepTheParts) {
+    const Jid full = Jid::parse("Juliet@Example.COM/Balcony").value();
+    const Jid bare = full.bare();
+    EXPECT_EQ(bare.str(), "juliet@example.com");
+    EXPECT_EQ(bare.local(), "juliet");
+    EXPECT_EQ(bare.domain(), "example.com");
+    EXPECT_EQ(bare.resource(), "");
+    EXPECT_EQ(bare, Jid::parse("juliet@example.com").value());
+    EXPECT_EQ(bare.bare(), bare);
+
+    const Jid domain = Jid::parse("example.com/r").value().bare();
+    EXPECT_EQ(domain.str(), "example.com");
+    EXPECT_TRUE(domain.is_domain());
+
+    const Jid orchard = full.with_resource("Orchard").value();
+    EXPECT_EQ(orchard.str(), "juliet@example.com/Orchard");
+    EXPECT_EQ(orchard.local(), "juliet");
+    EXPECT_EQ(orchard.domain(), "example.com");
+    EXPECT_EQ(orchard.resource(), "Orchard");
+    EXPECT_EQ(orchard, Jid::parse("juliet@example.com/Orchard").value());
+    const Jid server = domain.with_resource("a/b@c").value();
+    EXPECT_EQ(server.str(), "example.com/a/b@c");
+    EXPECT_EQ(server.domain(), "example.com");
+    EXPECT_EQ(server.resource(), "a/b@c");
+    EXPECT_EQ(server, Jid::parse("example.com/a/b@c").value());
+}
+
+TEST(Jid, EqualJidsHashEqualFromAnyPath) {
+    // The ASCII fast path, the Unicode path, from_parts, bare() and with_resource() all
+    // produce the same value for the same address.
+    const Jid jids[] = {
+        Jid::parse("juliet@example.com/balcony").value(),
+        Jid::parse("JULIET@EXAMPLE.COM./balcony").value(),
+        Jid::parse("\uFF2Auliet@example.com/balcony").value(),
+        Jid::from_parts("Juliet", "example.com", "balcony").value(),
+        Jid::parse("juliet@example.com/other").value().with_resource("balcony").value(),
+    };
+    for (const Jid& j : jids) {
+        SCOPED_TRACE(j.str());
+        EXPECT_EQ(j, jids[0]);
+        EXPECT_EQ(std::hash<Jid>{}(j), std::hash<Jid>{}(jids[0]));
+        EXPECT_EQ(std::hash<Jid>{}(j), std::hash<std::string_view>{}("juliet@example.com/balcony"));
+        EXPECT_EQ(j.local(), "juliet");
+        EXPECT_EQ(j.resource(), "balcony");
+    }
+    const Jid bare = Jid::parse("Juliet@example.com").value();
+    EXPECT_EQ(bare, jids[0].bare());
+    EXPECT_EQ(std::hash<Jid>{}(bare), std::hash<Jid>{}(jids[0].bare()));
+    EXPECT_EQ(std::hash<Jid>{}(bare), std::hash<std::string_view>{}(jids[0].bare_view()));
+}
+
+TEST(Jid, Rfc7622_3_AsciiCaseOfLocalAndDomainIsFoldedResourceKept) {
+    const Jid j = Jid::parse("RoMeO@MonTague.EXAMPLE/Garden-WALL").value();
+    EXPECT_EQ(j.local(), "romeo");
+    EXPECT_EQ(j.domain(), "montague.example");
+    EXPECT_EQ(j.resource(), "Garden-WALL");
+    EXPECT_EQ(j.str(), "romeo@montague.example/Garden-WALL");
+    EXPECT_EQ(j.bare_view(), "romeo@montague.example");
+    EXPECT_EQ(parsed("MONTAGUE.EXAMPLE/ABC"), "montague.example/ABC");
+    EXPECT_EQ(parsed("A@[2001:DB8::AB]/XY"), "a@[2001:db8::ab]/XY");
+    // An ASCII A-label still goes through IDNA.
+    EXPECT_EQ(parsed("ROMEO@XN--BB-EKA.AT/Res"), "romeo@\u00F6bb.at/Res");
+}
+
+TEST(Jid, ParseAgreesWithFromParts) {
+    // parse() has its own path for ASCII input; from_parts() uses the per-part
+    // normalizers. They must accept the same inputs and give the same reasons.
+    struct Parts {
+        const char* local;
+        std::string domain;
+        std::string resource;
+    };
+    const Parts cases[] = {
+        {"juliet", "example.com", "balcony"},
+        {"Juliet", "EXAMPLE.com.", "Balcony"},
+        {"", "example.com", ""},
+        {"", "192.168.0.1", "r"},
+        {"a", "[::1]", ""},
+        {"a", "[::g]", ""},
+        {"a b", "exa mple.com", "\t"},  // the localpart's error comes first
+        {"a", "exa mple.com", "\t"},    // then the domainpart's
+        {"a", "example.com", "\t"},     // then the resourcepart's
+        {"a", "a..b", ""},
+        {"a", "1.2.3.999", ""},
+        {"a", "-a.example", ""},
+        {"a", "xn--abc.example", ""},
+        {"a", "xn--bb-eka.at", "r"},
+        {"a", ".", ""},
+        {"a", "example.com", std::string(1024, 'r')},
+        {"a", std::string(63, 'a') + "." + std::string(64, 'b'), ""},
+        {"a", std::string(5000, 'd') + " ", ""},
+        {"a", "example.com", std::string(5000, 'r') + "\t"},
+    };
+    for (const auto& c : cases) {
+        std::string input = c.local;
+        if (!input.empty()) {
+            input += '@';
+        }
+        input += c.domain;
+        if (!c.resource.empty()) {
+            input += '/' + c.resource;
+        }
+        SCOPED_TRACE(input.size() > 80 ? input.substr(0, 80) + "..." : input);
+        auto a = Jid::parse(input);
+        auto b = Jid::from_parts(c.local, c.domain, c.resource);
+        ASSERT_EQ(a.ok(), b.ok()) << (a.ok() ? b.error().reason : a.error().reason);
+        if (a.ok()) {
+            EXPECT_EQ(*a, *b);
+            EXPECT_EQ(a->local(), b->local());
+            EXPECT_EQ(a->domain(), b->domain());
+            EXPECT_EQ(a->resource(), b->resource());
+        } else {
+            EXPECT_EQ(a.error().reason, b.error().reason);
+        }
+    }
 }
 
 TEST(Jid, WithResourceValidatesAndNormalizes) {
