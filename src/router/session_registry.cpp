@@ -80,7 +80,7 @@ std::optional<ResourceEntry> SessionRegistry::find(const xmpp::Jid& full) const 
 }
 
 SessionPtr SessionRegistry::session(const xmpp::Jid& full) const {
-    auto bare = full.bare_str();
+    const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);
     std::lock_guard lock(sh.mu);
     auto u = sh.users.find(bare);

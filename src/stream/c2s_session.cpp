@@ -53,6 +53,10 @@ void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool
     asio::co_spawn(
         ex,
         [](std::shared_ptr<C2sSession> s, bool tls) -> asio::awaitable<void> {
+            IdleSweep* sweep = IdleSweep::current();  // the session's own thread
+            if (sweep) {
+                sweep->join(*s);
+            }
             bool failed = false;
             try {
                 co_await s->run(tls);
@@ -64,6 +68,9 @@ void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool
             if (failed) {
                 s->close({StreamCondition::internal_server_error, {}});
                 co_await s->on_closed();
+            }
+            if (sweep) {
+                sweep->leave(*s);
             }
         }(std::move(session), direct_tls),
         asio::detached);
@@ -77,6 +84,8 @@ C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
                                 services.config.max_attributes}) {}
 
 C2sSession::~C2sSession() = default;
+
+bool C2sSession::release_idle_memory() { return parser_.release_if_idle(); }
 
 bool C2sSession::secure() const { return transport_->secure(); }
 std::string C2sSession::remote_address() const { return transport_->remote_address(); }
@@ -105,6 +114,7 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
             continue;
         }
         // The bytes are in the thread's read buffer: parse them before any co_await.
+        touch();
         events.clear();
         auto err = parser_.feed(*bytes, events);
         bool restarted = false;

@@ -4,6 +4,8 @@
 // differ only in whether the root element is the stream or the result.
 #include "xml/stream_parser.hpp"
 
+#include "xml/parser_memory.hpp"
+
 #include <expat.h>
 
 #include <algorithm>
@@ -17,6 +19,7 @@ namespace {
 
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr char kNsSeparator = ' ';
+constexpr XML_Char kNsSeparatorString[] = {kNsSeparator, '\0'};
 // feed() hands expat at most this much at once and checks the byte limit in
 // between, so a huge chunk cannot grow a tree far past the limit.
 constexpr std::size_t kSliceBytes = 16 * 1024;
@@ -123,7 +126,9 @@ private:
     void create() {
         // The "UTF-8" argument overrides any encoding the document declares
         // (RFC 6120 §11.6: UTF-8 only); expat then rejects invalid UTF-8.
-        parser_ = XML_ParserCreateNS("UTF-8", kNsSeparator);
+        static const XML_Memory_Handling_Suite memory{
+            &parser_memory::allocate, &parser_memory::reallocate, &parser_memory::release};
+        parser_ = XML_ParserCreate_MM("UTF-8", &memory, kNsSeparatorString);
         if (parser_ == nullptr) {
             throw std::bad_alloc();
         }
