@@ -85,7 +85,15 @@ C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
 
 C2sSession::~C2sSession() = default;
 
-bool C2sSession::release_idle_memory() { return parser_.release_if_idle(); }
+bool C2sSession::release_idle_memory() {
+    bool freed = parser_.release_if_idle();
+    freed |= transport_->release_idle_memory();
+    if (events_.capacity() > 0 && events_.empty()) {
+        std::vector<xml::ParseEvent>().swap(events_);
+        freed = true;
+    }
+    return freed;
+}
 
 bool C2sSession::secure() const { return transport_->secure(); }
 std::string C2sSession::remote_address() const { return transport_->remote_address(); }
@@ -103,7 +111,6 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
         transport_->close();
         co_return;
     }
-    std::vector<xml::ParseEvent> events;
     while (state_ != State::closed) {
         auto bytes = transport_->read_now();
         if (!bytes) {
@@ -115,10 +122,10 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
         }
         // The bytes are in the thread's read buffer: parse them before any co_await.
         touch();
-        events.clear();
-        auto err = parser_.feed(*bytes, events);
+        events_.clear();
+        auto err = parser_.feed(*bytes, events_);
         bool restarted = false;
-        for (auto& ev : events) {
+        for (auto& ev : events_) {
             co_await handle_event(ev);
             if (state_ == State::closed) {
                 break;
@@ -133,9 +140,7 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
                 break;
             }
         }
-        if (events.capacity() > 16) {
-            std::vector<xml::ParseEvent>().swap(events);  // an idle session keeps no large vector
-        }
+        events_.clear();
         if (!restarted && err != xml::ParseError::none && state_ != State::closed) {
             spdlog::info("[{}] {} from {}: {}", id(), xml::to_string(err),
                          transport_->remote_address(), "closing the stream");

@@ -87,6 +87,7 @@ private:
     C2sServices& svc_;
     std::shared_ptr<TcpTransport> transport_;
     xml::StreamParser parser_;
+    std::vector<xml::ParseEvent> events_;  // of the read being handled
     State state_ = State::wait_header;
     bool header_sent_ = false;
     bool restart_ = false;  // a stream restart was asked for: parse afresh

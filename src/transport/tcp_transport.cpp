@@ -24,6 +24,9 @@ namespace {
 // 64 KiB holds the largest TLS record four times over.
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 
+// A written queue up to this size keeps its memory until the idle sweep.
+constexpr std::size_t kKeepQueueBytes = 16 * 1024;
+
 char* thread_read_buffer() {
     thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
     return buffer.get();
@@ -165,9 +168,13 @@ TcpTransport::Io TcpTransport::write_some() {
         }
         return Io::failed;
     }
-    // All written: give the memory back, an idle connection keeps no buffer.
-    std::string().swap(out_);
+    // All written. The queue keeps its memory for the next burst (the idle
+    // sweep frees it), unless the burst was a large one.
+    out_.clear();
     out_off_ = 0;
+    if (out_.capacity() > kKeepQueueBytes) {
+        std::string().swap(out_);
+    }
     return Io::done;
 }
 
@@ -255,6 +262,15 @@ asio::awaitable<bool> TcpTransport::handshake(SSL_CTX* ctx) {
             co_return false;
         }
     }
+}
+
+bool TcpTransport::release_idle_memory() {
+    if (out_.capacity() == 0 || queued() > 0) {
+        return false;
+    }
+    std::string().swap(out_);
+    out_off_ = 0;
+    return true;
 }
 
 void TcpTransport::close_after_write() {

@@ -7,7 +7,7 @@
 // - TLS through OpenSSL directly on the non-blocking socket, with
 //   SSL_MODE_RELEASE_BUFFERS, so an idle TLS connection holds no record
 //   buffers (asio::ssl::stream would keep two 17 KiB buffers per connection);
-// - the output queue is released whenever it has been written out.
+// - the output queue's memory is freed by the idle sweep (IdleSweep).
 // Writes are batched per wake-up: write() appends to the queue and the queue
 // is written by one send (one TLS write) after the handlers that are ready
 // now have run, so a burst of stanzas to one client costs one system call.
@@ -63,6 +63,9 @@ public:
     void close_after_write();
     // Closes now.
     void close();
+    // Frees the empty output queue's memory (for the idle sweep); true when
+    // something was freed.
+    bool release_idle_memory();
 
     bool secure() const { return ssl_ != nullptr; }
     bool open() const { return !closed_; }

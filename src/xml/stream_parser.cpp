@@ -221,6 +221,8 @@ private:
             fail(ParseError::too_many_attributes);
             return false;
         }
+        // One more than parsed: a server stamps 'from' on most stanzas.
+        e.reserve_attributes(count + 1);
         for (std::size_t i = 0; i < count; ++i) {
             // expat has already refused duplicates, so set_attr only appends.
             e.set_attr(attribute_name(atts[2 * i]), atts[2 * i + 1]);

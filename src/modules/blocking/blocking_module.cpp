@@ -148,6 +148,9 @@ private:
     }
 
     // The user's list from the cache or storage; nullptr when storage failed.
+    // The user's list from the cache, or null when it must be loaded.
+    BlocklistRef cached(const xmpp::Jid& user) const { return cache_.find(user.bare_view()); }
+
     Awaitable<BlocklistRef> load(const std::string& user) {
         if (auto list = cache_.find(user)) {
             co_return list;
@@ -404,10 +407,13 @@ private:
     // since the error comes "from" the blocked JID and the inbound filter
     // would stop it).
     Awaitable<Handled> outbound(StanzaEvent& ev) {
-        if (ev.to.empty() || ev.from.empty() || ev.to.bare() == ev.from.bare()) {
+        if (ev.to.empty() || ev.from.empty() || ev.to.bare_view() == ev.from.bare_view()) {
             co_return Handled::no;  // §5: the user's own resources are never blocked
         }
-        auto list = co_await load(ev.from.bare_str());
+        auto list = cached(ev.from);
+        if (!list) {
+            list = co_await load(ev.from.bare_str());
+        }
         if (!list || !list->blocks(ev.to)) {
             co_return Handled::no;
         }
@@ -429,10 +435,13 @@ private:
     // (presence broadcasts, probe answers) and so never passes
     // the *_from_client hooks.
     Awaitable<Handled> inbound(StanzaEvent& ev) {
-        if (ev.from.empty() || ev.to.local().empty() || ev.from.bare() == ev.to.bare()) {
+        if (ev.from.empty() || ev.to.local().empty() || ev.from.bare_view() == ev.to.bare_view()) {
             co_return Handled::no;
         }
-        auto list = co_await load(ev.to.bare_str());
+        auto list = cached(ev.to);
+        if (!list) {
+            list = co_await load(ev.to.bare_str());
+        }
         if (!list || !list->blocks(ev.from)) {
             // (A storage failure delivers rather than loses; load() logged it.)
             if (ev.kind == StanzaKind::presence && !ev.from.local().empty() &&
