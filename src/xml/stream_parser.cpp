@@ -122,13 +122,36 @@ public:
 
     ParseError error() const { return error_; }
 
+    // A new stream on the same expat parser (RFC 6120 §4.3.3 stream restarts).
+    void restart() {
+        error_ = ParseError::none;
+        out_ = nullptr;
+        open_ = fed_ = mark_ = 0;
+        closed_ = resuming_ = false;
+        base_ = 0;
+        content_ns_.clear();
+        root_qname_.clear();
+        root_ns_.clear();
+        stanza_.reset();
+        stack_.clear();
+        document_.reset();
+        create();
+    }
+
 private:
+    // An expat parser with our handlers: a new one, or the current one reset
+    // (which keeps its memory).
     void create() {
         // The "UTF-8" argument overrides any encoding the document declares
         // (RFC 6120 §11.6: UTF-8 only); expat then rejects invalid UTF-8.
         static const XML_Memory_Handling_Suite memory{
             &parser_memory::allocate, &parser_memory::reallocate, &parser_memory::release};
-        parser_ = XML_ParserCreate_MM("UTF-8", &memory, kNsSeparatorString);
+        if (parser_ == nullptr || XML_ParserReset(parser_, "UTF-8") != XML_TRUE) {
+            if (parser_ != nullptr) {
+                XML_ParserFree(parser_);
+            }
+            parser_ = XML_ParserCreate_MM("UTF-8", &memory, kNsSeparatorString);
+        }
         if (parser_ == nullptr) {
             throw std::bad_alloc();
         }
@@ -438,7 +461,7 @@ ParseError StreamParser::feed(std::string_view data, std::vector<ParseEvent>& ou
     return impl_->reader.feed(data, &out);
 }
 
-void StreamParser::reset() { impl_ = std::make_unique<Impl>(impl_->limits); }
+void StreamParser::reset() { impl_->reader.restart(); }
 
 bool StreamParser::release_if_idle() { return impl_->reader.release(); }
 
