@@ -1,17 +1,9 @@
 #include "core/idle_sweep.hpp"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 namespace parley {
 
 namespace {
 thread_local IdleSweep* t_sweep = nullptr;
-// Return freed memory to the system when at least this many connections
-// released theirs in one sweep (the freed blocks lie between live ones, where
-// the allocator would not give them back by itself).
-constexpr std::size_t kTrimAfter = 64;
 }  // namespace
 
 IdleSweep::IdleSweep(boost::asio::io_context& ctx) : timer_(ctx) {}
@@ -57,18 +49,12 @@ void IdleSweep::arm() {
 }
 
 void IdleSweep::sweep() {
-    std::size_t released = 0;
     for (auto& m : members_) {
-        if (!m.active_ && m.release_idle_memory()) {
-            ++released;
+        if (!m.active_) {
+            m.release_idle_memory();
         }
         m.active_ = false;
     }
-#if defined(__GLIBC__)
-    if (released >= kTrimAfter) {
-        malloc_trim(0);
-    }
-#endif
 }
 
 }  // namespace parley

@@ -28,9 +28,8 @@ public:
         void touch() { active_ = true; }
 
     protected:
-        // Called on the member's thread when it was quiet for a whole
-        // period; true when it freed something.
-        virtual bool release_idle_memory() = 0;
+        // Called on the member's thread when it was quiet for a whole period.
+        virtual void release_idle_memory() = 0;
 
     private:
         friend class IdleSweep;

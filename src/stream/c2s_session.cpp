@@ -85,14 +85,12 @@ C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
 
 C2sSession::~C2sSession() = default;
 
-bool C2sSession::release_idle_memory() {
-    bool freed = parser_.release_if_idle();
-    freed |= transport_->release_idle_memory();
-    if (events_.capacity() > 0 && events_.empty()) {
+void C2sSession::release_idle_memory() {
+    parser_.release_if_idle();
+    transport_->release_idle_memory();
+    if (events_.empty()) {
         std::vector<xml::ParseEvent>().swap(events_);
-        freed = true;
     }
-    return freed;
 }
 
 bool C2sSession::secure() const { return transport_->secure(); }

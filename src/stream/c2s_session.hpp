@@ -67,7 +67,7 @@ private:
     };
 
     boost::asio::awaitable<void> run(bool direct_tls);
-    bool release_idle_memory() override;
+    void release_idle_memory() override;
     boost::asio::awaitable<bool> handle_event(xml::ParseEvent& ev);
     bool on_stream_open(const xml::StreamOpen& open);
     void send_features();

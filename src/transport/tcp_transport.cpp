@@ -264,13 +264,11 @@ asio::awaitable<bool> TcpTransport::handshake(SSL_CTX* ctx) {
     }
 }
 
-bool TcpTransport::release_idle_memory() {
-    if (out_.capacity() == 0 || queued() > 0) {
-        return false;
+void TcpTransport::release_idle_memory() {
+    if (queued() == 0) {
+        std::string().swap(out_);
+        out_off_ = 0;
     }
-    std::string().swap(out_);
-    out_off_ = 0;
-    return true;
 }
 
 void TcpTransport::close_after_write() {

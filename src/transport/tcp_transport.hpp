@@ -63,9 +63,8 @@ public:
     void close_after_write();
     // Closes now.
     void close();
-    // Frees the empty output queue's memory (for the idle sweep); true when
-    // something was freed.
-    bool release_idle_memory();
+    // Frees the output queue's memory when it is empty (for the idle sweep).
+    void release_idle_memory();
 
     bool secure() const { return ssl_ != nullptr; }
     bool open() const { return !closed_; }
