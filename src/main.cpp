@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -10,6 +11,9 @@
 #include "core/version.hpp"
 
 int main(int argc, char** argv) {
+    // A peer that closes while we write must fail that write, not kill the
+    // server: OpenSSL writes to sockets with plain write() (no MSG_NOSIGNAL).
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"parleyd: the Parley XMPP server"};
     std::string config_path;
     bool show_version = false;

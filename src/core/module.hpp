@@ -61,13 +61,16 @@ constexpr Priority operator+(Priority p, int offset) {
 
 enum class StanzaKind : std::uint8_t { message, presence, iq };
 
-// Where a stanza is in its journey. client_outbound fires for every stanza a
-// bound local client sends, before routing (its 'from' already stamped).
-// The *_to_host/bare/full hooks fire when the stanza reaches the local host
+// Where a stanza is in its journey. The *_from_client hooks fire for every
+// stanza a bound local client sends, before routing (its 'from' already
+// stamped); there is one per kind so that a stanza runs only the handlers
+// that care about its kind. The *_to_host/bare/full hooks fire when the stanza reaches the local host
 // it is addressed to, before the default delivery rules of RFC 6121 §8.5 —
 // handlers that return Handled::yes take over delivery.
 enum class StanzaHook : std::uint8_t {
-    client_outbound,
+    message_from_client,
+    presence_from_client,
+    iq_from_client,
     message_to_host,
     message_to_bare,
     message_to_full,
@@ -170,6 +173,8 @@ public:
     const IqHandler* iq(IqType type, IqScope scope, std::string_view ns, std::string_view name) const;
     // Runs the hook's handlers by priority until one returns Handled::yes.
     Awaitable<Handled> run(StanzaHook hook, StanzaEvent& ev) const;
+    // True when a module hooked `hook` (callers skip run() when not).
+    bool hooked(StanzaHook hook) const { return !stanza_[static_cast<int>(hook)].empty(); }
     Awaitable<void> run(SessionHook hook, Session& s) const;
     Awaitable<void> user_removed(const std::string& bare) const;
 

@@ -1,5 +1,7 @@
 #include "core/worker_pool.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <spdlog/spdlog.h>
 
 namespace parley {
@@ -14,6 +16,7 @@ WorkerPool::WorkerPool(std::size_t threads) {
     }
     for (std::size_t i = 0; i < threads; ++i) {
         contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+        sweeps_.push_back(std::make_unique<IdleSweep>(*contexts_.back()));
         guards_.emplace_back(contexts_.back()->get_executor());
     }
 }
@@ -24,9 +27,11 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::start() {
-    for (auto& ctx : contexts_) {
-        threads_.emplace_back([c = ctx.get()] {
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+        threads_.emplace_back([c = contexts_[i].get(), sweep = sweeps_[i].get()] {
             t_current = c;
+            IdleSweep::set_current(sweep);
+            sweep->start();
             for (;;) {
                 try {
                     c->run();
@@ -37,12 +42,16 @@ void WorkerPool::start() {
                     spdlog::critical("worker: unexpected exception: {}", e.what());
                 }
             }
+            IdleSweep::set_current(nullptr);
             t_current = nullptr;
         });
     }
 }
 
 void WorkerPool::stop() {
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+        boost::asio::post(*contexts_[i], [sweep = sweeps_[i].get()] { sweep->stop(); });
+    }
     for (auto& g : guards_) {
         g.reset();
     }

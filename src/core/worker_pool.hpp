@@ -1,6 +1,6 @@
 // WorkerPool: N network threads, each running its own io_context (DESIGN.md
-// "Threads and memory"). A connection accepted on a worker stays there for
-// its life. current_executor() names the worker the calling thread runs, for
+// "Threads and memory") and its IdleSweep. A connection accepted on a worker
+// stays there for its life. current_executor() names the worker the calling thread runs, for
 // code that must start work "here" without an executor at hand.
 #pragma once
 
@@ -9,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
+
+#include "core/idle_sweep.hpp"
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,7 @@ public:
 private:
     using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    std::vector<std::unique_ptr<IdleSweep>> sweeps_;  // one per context
     std::vector<Guard> guards_;
     std::vector<std::thread> threads_;
 };

@@ -126,15 +126,20 @@ Awaitable<void> Router::route(xml::ElementRef stanza, Session* origin) {
         to = from->bare();  // RFC 6120 §10.3.3: no 'to' means the sender's own account
     }
     StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"),
-                   from ? *from : xmpp::Jid{}, to, origin, *this};
-    if (const HookTable* table = host(to.domain())) {
+                   from ? std::move(*from) : xmpp::Jid{}, std::move(to), origin, *this};
+    co_await route(ev);
+}
+
+Awaitable<void> Router::route(StanzaEvent& ev) {
+    const auto& stanza = ev.stanza;
+    if (const HookTable* table = host(ev.to.domain())) {
         co_await route_local(*table, ev);
         co_return;
     }
     SessionPtr component;
     {
         std::lock_guard lock(components_mu_);
-        auto it = components_.find(to.domain());
+        auto it = components_.find(ev.to.domain());
         if (it != components_.end()) {
             component = it->second.lock();
         }
@@ -268,14 +273,13 @@ Awaitable<void> Router::message_to_bare(const HookTable& table, StanzaEvent& ev)
 }
 
 Awaitable<void> Router::to_full(const HookTable& table, StanzaEvent& ev) {
-    auto entry = sessions_.find(ev.to);
-    if (entry) {
+    if (auto session = sessions_.session(ev.to)) {
         StanzaHook hook = ev.kind == StanzaKind::message    ? StanzaHook::message_to_full
                           : ev.kind == StanzaKind::presence ? StanzaHook::presence_to_full
                                                             : StanzaHook::iq_to_full;
         const Handled handled = co_await table.run(hook, ev);
         if (handled == Handled::no) {
-            deliver(*entry, ev.stanza);
+            deliver(session, ev.stanza);
         }
         co_return;
     }

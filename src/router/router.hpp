@@ -44,6 +44,9 @@ public:
     // Routes a stanza whose 'from' is set and trusted. `origin` is the local
     // client session that sent it (nullptr for the server's own stanzas).
     Awaitable<void> route(xml::ElementRef stanza, Session* origin = nullptr);
+    // route() for a stanza whose addresses are parsed already (ev.to is the
+    // sender's bare JID when the stanza has no 'to', RFC 6120 §10.3.3).
+    Awaitable<void> route(StanzaEvent& ev);
     // route() as a detached task on the current executor (for fire-and-forget
     // replies; order against other sends is not guaranteed).
     void send(xml::ElementRef stanza);

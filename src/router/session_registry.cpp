@@ -79,6 +79,21 @@ std::optional<ResourceEntry> SessionRegistry::find(const xmpp::Jid& full) const 
     return std::nullopt;
 }
 
+SessionPtr SessionRegistry::session(const xmpp::Jid& full) const {
+    const std::string_view bare = full.bare_view();
+    auto& sh = shard(bare);
+    std::lock_guard lock(sh.mu);
+    auto u = sh.users.find(bare);
+    if (u != sh.users.end()) {
+        for (const auto& e : u->second) {
+            if (e.resource == full.resource()) {
+                return e.session.lock();
+            }
+        }
+    }
+    return nullptr;
+}
+
 bool SessionRegistry::update(const xmpp::Jid& full, const std::function<void(ResourceEntry&)>& f) {
     const std::string_view bare = full.bare_view();
     auto& sh = shard(bare);

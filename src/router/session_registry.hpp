@@ -48,6 +48,8 @@ public:
 
     std::vector<ResourceEntry> resources(std::string_view bare) const;
     std::optional<ResourceEntry> find(const xmpp::Jid& full) const;
+    // The session of a full JID, or null (a lighter find() for delivery).
+    SessionPtr session(const xmpp::Jid& full) const;
     // Runs f on the entry under the shard's lock; false when not online.
     bool update(const xmpp::Jid& full, const std::function<void(ResourceEntry&)>& f);
     std::size_t size() const;

@@ -53,6 +53,10 @@ void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool
     asio::co_spawn(
         ex,
         [](std::shared_ptr<C2sSession> s, bool tls) -> asio::awaitable<void> {
+            IdleSweep* sweep = IdleSweep::current();  // the session's own thread
+            if (sweep) {
+                sweep->join(*s);
+            }
             bool failed = false;
             try {
                 co_await s->run(tls);
@@ -64,6 +68,9 @@ void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool
             if (failed) {
                 s->close({StreamCondition::internal_server_error, {}});
                 co_await s->on_closed();
+            }
+            if (sweep) {
+                sweep->leave(*s);
             }
         }(std::move(session), direct_tls),
         asio::detached);
@@ -78,6 +85,14 @@ C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
 
 C2sSession::~C2sSession() = default;
 
+void C2sSession::release_idle_memory() {
+    parser_.release_if_idle();
+    transport_->release_idle_memory();
+    if (events_.empty()) {
+        std::vector<xml::ParseEvent>().swap(events_);
+    }
+}
+
 bool C2sSession::secure() const { return transport_->secure(); }
 std::string C2sSession::remote_address() const { return transport_->remote_address(); }
 
@@ -87,24 +102,28 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
     // GCC 12 miscompiles co_await inside a condition: await into a local first.
     bool handshake_ok = true;
     if (direct_tls) {
-        handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+        handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
     }
     if (!handshake_ok) {
         spdlog::info("[{}] TLS handshake with {} failed", id(), transport_->remote_address());
         transport_->close();
         co_return;
     }
-    std::vector<xml::ParseEvent> events;
-    char buf[4096];
     while (state_ != State::closed) {
-        std::size_t n = co_await transport_->read_some(buf, sizeof buf);
-        if (n == 0) {
+        auto bytes = transport_->read_now();
+        if (!bytes) {
             break;
         }
-        events.clear();
-        auto err = parser_.feed(std::string_view(buf, n), events);
+        if (bytes->empty()) {
+            co_await transport_->readable();
+            continue;
+        }
+        // The bytes are in the thread's read buffer: parse them before any co_await.
+        touch();
+        events_.clear();
+        auto err = parser_.feed(*bytes, events_);
         bool restarted = false;
-        for (auto& ev : events) {
+        for (auto& ev : events_) {
             co_await handle_event(ev);
             if (state_ == State::closed) {
                 break;
@@ -119,6 +138,7 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
                 break;
             }
         }
+        events_.clear();
         if (!restarted && err != xml::ParseError::none && state_ != State::closed) {
             spdlog::info("[{}] {} from {}: {}", id(), xml::to_string(err),
                          transport_->remote_address(), "closing the stream");
@@ -235,9 +255,7 @@ void C2sSession::send_features() {
 }
 
 void C2sSession::send(const xml::Element& e) {
-    std::string out;
-    xml::serialize(e, out, {ns::client});
-    transport_->write(out);
+    transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::client}); });
 }
 
 void C2sSession::deliver(const xml::ElementRef& stanza) {
@@ -315,7 +333,7 @@ asio::awaitable<void> C2sSession::on_starttls() {
     }
     send(*xml::Element::make("proceed", std::string(ns::tls)));
     co_await transport_->drain();
-    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context());
+    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
     if (!handshake_ok) {
         spdlog::info("[{}] STARTTLS handshake with {} failed", id(), transport_->remote_address());
         transport_->close();
@@ -573,17 +591,25 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
             send_iq_error(*el, StanzaError(Condition::jid_malformed, j.error().reason));
             co_return;
         }
-        to = *j;
-        el->set_attr("to", to.str());
+        to = std::move(*j);
+        if (to.str() != *to_attr) {
+            el->set_attr("to", to.str());  // normalized (RFC 7622)
+        }
     }
     xml::ElementRef stanza = std::move(el);
-    StanzaEvent ev{stanza, stanza_kind(*stanza), stanza->attr_or("type"), jid(),
-                   to.empty() ? jid().bare() : to, this, svc_.router};
-    const Handled handled = co_await table_->run(StanzaHook::client_outbound, ev);
-    if (handled == Handled::yes) {
-        co_return;
+    const StanzaKind kind = stanza_kind(*stanza);
+    StanzaEvent ev{stanza, kind, stanza->attr_or("type"), jid(),
+                   to.empty() ? jid().bare() : std::move(to), this, svc_.router};
+    const StanzaHook hook = kind == StanzaKind::message    ? StanzaHook::message_from_client
+                            : kind == StanzaKind::presence ? StanzaHook::presence_from_client
+                                                           : StanzaHook::iq_from_client;
+    if (table_->hooked(hook)) {
+        const Handled handled = co_await table_->run(hook, ev);
+        if (handled == Handled::yes) {
+            co_return;
+        }
     }
-    co_await svc_.router.route(ev.stanza, this);
+    co_await svc_.router.route(ev);
 }
 
 asio::awaitable<void> C2sSession::on_closed() {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "auth/sasl.hpp"
+#include "core/idle_sweep.hpp"
 #include "core/session.hpp"
 #include "xml/stream_parser.hpp"
 
@@ -42,7 +43,7 @@ struct C2sServices {
     std::atomic<std::uint64_t>& next_id;
 };
 
-class C2sSession final : public Session {
+class C2sSession final : public Session, private IdleSweep::Member {
 public:
     // Starts a session on the socket's executor; `direct_tls` handshakes first (XEP-0368).
     static void start(C2sServices& services, boost::asio::ip::tcp::socket socket, bool direct_tls);
@@ -66,6 +67,7 @@ private:
     };
 
     boost::asio::awaitable<void> run(bool direct_tls);
+    void release_idle_memory() override;
     boost::asio::awaitable<bool> handle_event(xml::ParseEvent& ev);
     bool on_stream_open(const xml::StreamOpen& open);
     void send_features();
@@ -85,6 +87,7 @@ private:
     C2sServices& svc_;
     std::shared_ptr<TcpTransport> transport_;
     xml::StreamParser parser_;
+    std::vector<xml::ParseEvent> events_;  // of the read being handled
     State state_ = State::wait_header;
     bool header_sent_ = false;
     bool restart_ = false;  // a stream restart was asked for: parse afresh

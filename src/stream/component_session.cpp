@@ -166,14 +166,18 @@ std::string ComponentSession::remote_address() const { return transport_->remote
 asio::awaitable<void> ComponentSession::run() {
     spdlog::debug("[{}] component connection from {}", id(), transport_->remote_address());
     std::vector<xml::ParseEvent> events;
-    char buf[4096];
     while (state_ != State::closed) {
-        std::size_t n = co_await transport_->read_some(buf, sizeof buf);
-        if (n == 0) {
+        auto bytes = transport_->read_now();
+        if (!bytes) {
             break;
         }
+        if (bytes->empty()) {
+            co_await transport_->readable();
+            continue;
+        }
+        // The bytes are in the thread's read buffer: parse them before any co_await.
         events.clear();
-        auto err = parser_.feed(std::string_view(buf, n), events);
+        auto err = parser_.feed(*bytes, events);
         for (auto& ev : events) {
             co_await handle_event(ev);
             if (state_ == State::closed) {
@@ -311,9 +315,7 @@ asio::awaitable<void> ComponentSession::on_stanza(const xml::Element& el) {
 }
 
 void ComponentSession::send(const xml::Element& e) {
-    std::string out;
-    xml::serialize(e, out, {ns::component_accept});
-    transport_->write(out);
+    transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::component_accept}); });
 }
 
 void ComponentSession::deliver(const xml::ElementRef& stanza) {

@@ -1,8 +1,15 @@
 #include "transport/tcp_transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <sys/socket.h>
+
+#include <cerrno>
 
 namespace parley {
 
@@ -10,8 +17,24 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-TcpTransport::TcpTransport(tcp::socket socket)
-    : socket_(std::move(socket)), drained_(socket_.get_executor()) {
+namespace {
+
+// One read buffer per worker thread, shared by all its connections: a read is
+// parsed before the stream awaits anything, so no connection needs its own.
+// 64 KiB holds the largest TLS record four times over.
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+
+// A written queue up to this size keeps its memory until the idle sweep.
+constexpr std::size_t kKeepQueueBytes = 16 * 1024;
+
+char* thread_read_buffer() {
+    thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
+    return buffer.get();
+}
+
+}  // namespace
+
+TcpTransport::TcpTransport(tcp::socket socket) : socket_(std::move(socket)) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
@@ -22,23 +45,73 @@ TcpTransport::TcpTransport(tcp::socket socket)
         remote_ = addr.to_string();
     }
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
 }
 
-asio::awaitable<std::size_t> TcpTransport::read_some(char* buf, std::size_t size) {
+TcpTransport::~TcpTransport() {
+    if (ssl_) {
+        SSL_free(ssl_);
+    }
+}
+
+std::optional<std::string_view> TcpTransport::read_now() {
     if (closed_) {
-        co_return 0;
+        return std::nullopt;
     }
-    // Not a ?: of two co_awaits: GCC 12 miscompiles co_await in conditional evaluation.
-    std::tuple<boost::system::error_code, std::size_t> r;
-    if (tls_) {
-        r = co_await tls_->async_read_some(asio::buffer(buf, size), kTuple);
-    } else {
-        r = co_await socket_.async_read_some(asio::buffer(buf, size), kTuple);
+    if (!read_ready_) {
+        return std::string_view{};
     }
-    if (std::get<0>(r)) {
-        co_return 0;
+    char* buf = thread_read_buffer();
+    if (ssl_) {
+        ERR_clear_error();
+        const int n = SSL_read(ssl_, buf, static_cast<int>(kReadBufferSize));
+        if (n > 0) {
+            return std::string_view(buf, static_cast<std::size_t>(n));  // more may be buffered
+        }
+        switch (SSL_get_error(ssl_, n)) {
+            case SSL_ERROR_WANT_READ:
+                read_ready_ = false;
+                read_wants_write_ = false;
+                return std::string_view{};
+            case SSL_ERROR_WANT_WRITE:
+                read_ready_ = false;
+                read_wants_write_ = true;
+                return std::string_view{};
+            default:  // close_notify, a TLS alert or a socket error
+                return std::nullopt;
+        }
     }
-    co_return std::get<1>(r);
+    for (;;) {
+        const ssize_t n = ::recv(socket_.native_handle(), buf, kReadBufferSize, 0);
+        if (n > 0) {
+            // A short read drained the socket: wait before the next one.
+            read_ready_ = static_cast<std::size_t>(n) == kReadBufferSize;
+            return std::string_view(buf, static_cast<std::size_t>(n));
+        }
+        if (n == 0) {
+            return std::nullopt;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            read_ready_ = false;
+            return std::string_view{};
+        }
+        return std::nullopt;
+    }
+}
+
+asio::awaitable<void> TcpTransport::readable() {
+    if (closed_ || read_ready_) {
+        co_return;
+    }
+    auto want = read_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;
+    auto [ec] = co_await socket_.async_wait(want, kTuple);
+    read_ready_ = true;  // on an error, read_now() finds it
+    if (ec && ec != asio::error::operation_aborted) {
+        close();
+    }
 }
 
 void TcpTransport::write(std::string_view bytes) {
@@ -46,52 +119,156 @@ void TcpTransport::write(std::string_view bytes) {
         return;
     }
     out_.append(bytes);
-    if (!writing_) {
-        start_write();
+    schedule_flush();
+}
+
+void TcpTransport::schedule_flush() {
+    if (flush_posted_ || write_waiting_) {
+        return;
+    }
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+    });
+}
+
+TcpTransport::Io TcpTransport::write_some() {
+    while (out_off_ < out_.size()) {
+        const std::size_t left = out_.size() - out_off_;
+        if (ssl_) {
+            const std::size_t len = tls_retry_ ? tls_retry_ : left;
+            ERR_clear_error();
+            const int n = SSL_write(ssl_, out_.data() + out_off_, static_cast<int>(len));
+            if (n > 0) {
+                tls_retry_ = 0;
+                out_off_ += static_cast<std::size_t>(n);
+                continue;
+            }
+            tls_retry_ = len;
+            switch (SSL_get_error(ssl_, n)) {
+                case SSL_ERROR_WANT_WRITE:
+                    return Io::want_write;
+                case SSL_ERROR_WANT_READ:
+                    return Io::want_read;
+                default:
+                    return Io::failed;
+            }
+        }
+        const ssize_t n = ::send(socket_.native_handle(), out_.data() + out_off_, left, MSG_NOSIGNAL);
+        if (n >= 0) {
+            out_off_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return Io::want_write;
+        }
+        return Io::failed;
+    }
+    // All written. The queue keeps its memory for the next burst (the idle
+    // sweep frees it), unless the burst was a large one.
+    out_.clear();
+    out_off_ = 0;
+    if (out_.capacity() > kKeepQueueBytes) {
+        std::string().swap(out_);
+    }
+    return Io::done;
+}
+
+void TcpTransport::flush() {
+    if (closed_ || write_waiting_) {
+        return;
+    }
+    switch (const Io r = write_some()) {
+        case Io::done:
+            if (closing_) {
+                finish_close();
+            }
+            return;
+        case Io::failed:
+            close();
+            return;
+        default:
+            wait_then_flush(r);
+            return;
     }
 }
 
-void TcpTransport::start_write() {
-    if (out_.empty()) {
-        writing_ = false;
-        drained_.cancel();
-        if (closing_) {
-            finish_close();
-        }
-        return;
-    }
-    writing_ = true;
-    inflight_.swap(out_);
-    out_.clear();
-    auto done = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-        self->inflight_.clear();
+void TcpTransport::wait_then_flush(Io want) {
+    write_waiting_ = true;
+    auto w = want == Io::want_read ? tcp::socket::wait_read : tcp::socket::wait_write;
+    socket_.async_wait(w, [self = shared_from_this()](boost::system::error_code ec) {
+        self->write_waiting_ = false;
         if (ec) {
-            self->writing_ = false;
-            self->out_.clear();
-            self->drained_.cancel();
             self->close();
             return;
         }
-        self->start_write();
-    };
-    if (tls_) {
-        asio::async_write(*tls_, asio::buffer(inflight_), std::move(done));
-    } else {
-        asio::async_write(socket_, asio::buffer(inflight_), std::move(done));
-    }
+        self->flush();
+    });
 }
 
 asio::awaitable<void> TcpTransport::drain() {
-    while (writing_ && !closed_) {
-        drained_.expires_at(asio::steady_timer::time_point::max());
-        co_await drained_.async_wait(kTuple);
+    for (;;) {
+        if (closed_) {
+            co_return;
+        }
+        const Io r = write_some();
+        if (r == Io::done) {
+            co_return;
+        }
+        if (r == Io::failed) {
+            close();
+            co_return;
+        }
+        auto w = r == Io::want_read ? tcp::socket::wait_read : tcp::socket::wait_write;
+        auto [ec] = co_await socket_.async_wait(w, kTuple);
+        if (ec) {
+            close();
+            co_return;
+        }
     }
 }
 
-asio::awaitable<bool> TcpTransport::handshake(asio::ssl::context& ctx) {
-    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, ctx);
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
-    co_return !ec;
+asio::awaitable<bool> TcpTransport::handshake(SSL_CTX* ctx) {
+    if (closed_ || ssl_) {
+        co_return false;
+    }
+    ssl_ = SSL_new(ctx);
+    if (!ssl_ || SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
+        co_return false;
+    }
+    // Partial writes let a large queue go out record by record; the queue may
+    // move in memory between the attempts as more is appended to it.
+    SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                           SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_accept_state(ssl_);
+    for (;;) {
+        ERR_clear_error();
+        const int r = SSL_do_handshake(ssl_);
+        if (r == 1) {
+            read_ready_ = true;  // the client's first bytes may have come with the handshake
+            co_return true;
+        }
+        const int err = SSL_get_error(ssl_, r);
+        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+            co_return false;
+        }
+        auto w = err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write;
+        auto [ec] = co_await socket_.async_wait(w, kTuple);
+        if (ec || closed_) {
+            co_return false;
+        }
+    }
+}
+
+void TcpTransport::release_idle_memory() {
+    if (queued() == 0) {
+        std::string().swap(out_);
+        out_off_ = 0;
+    }
 }
 
 void TcpTransport::close_after_write() {
@@ -99,23 +276,32 @@ void TcpTransport::close_after_write() {
         return;
     }
     closing_ = true;
-    if (!writing_) {
-        finish_close();
+    if (!write_waiting_ && !flush_posted_) {
+        flush();
     }
 }
 
 void TcpTransport::finish_close() {
-    // The stream's closing tag has been written (RFC 6120 §4.4); the TLS
-    // close_notify is not waited for, so a silent peer cannot hold the socket.
+    // The stream's closing tag has been written (RFC 6120 §4.4). The TLS
+    // close_notify goes out if the socket takes it now; the peer's is not
+    // waited for, so a silent peer cannot hold the socket.
+    if (ssl_ && SSL_is_init_finished(ssl_)) {
+        ERR_clear_error();
+        SSL_shutdown(ssl_);
+    }
     close();
 }
 
 void TcpTransport::close() {
+    if (closed_) {
+        return;
+    }
     closed_ = true;
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-    drained_.cancel();
+    socket_.close(ec);  // cancels waits; their handlers see operation_aborted
+    std::string().swap(out_);
+    out_off_ = 0;
 }
 
 }  // namespace parley

@@ -1,57 +1,98 @@
 // TcpTransport: the bytes of one TCP connection, in plaintext or TLS
-// (STARTTLS upgrade or direct TLS, XEP-0368). It only moves bytes: reads for
-// the stream's coroutine, and a write queue that batches everything queued
-// while a write is in flight into the next single write (DESIGN.md: batching
-// of writes per wake-up). Lives on one worker thread; not thread-safe.
+// (STARTTLS upgrade or direct TLS, XEP-0368). It only moves bytes.
+//
+// Built to keep an idle connection small (DESIGN.md "Threads and memory"):
+// - no read buffer of its own: the stream waits until the socket is readable
+//   (readable()) and then reads into its worker thread's buffer (read_now());
+// - TLS through OpenSSL directly on the non-blocking socket, with
+//   SSL_MODE_RELEASE_BUFFERS, so an idle TLS connection holds no record
+//   buffers (asio::ssl::stream would keep two 17 KiB buffers per connection);
+// - the output queue's memory is freed by the idle sweep (IdleSweep).
+// Writes are batched per wake-up: write() appends to the queue and the queue
+// is written by one send (one TLS write) after the handlers that are ready
+// now have run, so a burst of stanzas to one client costs one system call.
+//
+// Lives on one worker thread; not thread-safe.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace parley {
 
 class TcpTransport : public std::enable_shared_from_this<TcpTransport> {
 public:
     explicit TcpTransport(boost::asio::ip::tcp::socket socket);
+    ~TcpTransport();
+    TcpTransport(const TcpTransport&) = delete;
+    TcpTransport& operator=(const TcpTransport&) = delete;
 
-    // Reads some bytes into buf; 0 on end of stream or error.
-    boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size);
-    // Queues bytes to write. After close() it does nothing.
+    // Reads what has arrived, without waiting: the bytes, an empty view when
+    // nothing is there yet (co_await readable(), then call again), or nullopt
+    // at the end of the stream or on an error. The bytes live in this
+    // thread's read buffer: use them before the next co_await.
+    std::optional<std::string_view> read_now();
+    // Waits until read_now() may have something (or the connection closed).
+    boost::asio::awaitable<void> readable();
+
+    // Queues bytes; they are written after the current handlers have run.
+    // After close() it does nothing.
     void write(std::string_view bytes);
-    // Waits until everything queued has been written (or the connection failed).
+    // write() of what `append(std::string&)` appends, without a copy.
+    template <class Append>
+    void write_with(Append&& append) {
+        if (!closed_ && !closing_) {
+            append(out_);
+            schedule_flush();
+        }
+    }
+    // Writes everything queued now and waits until it has been written (or
+    // the connection failed).
     boost::asio::awaitable<void> drain();
     // TLS handshake as server; false when it failed.
-    boost::asio::awaitable<bool> handshake(boost::asio::ssl::context& ctx);
-    // Writes what is queued, then closes (TLS close_notify where possible).
+    boost::asio::awaitable<bool> handshake(SSL_CTX* ctx);
+    // Writes what is queued, then closes (with a TLS close_notify).
     void close_after_write();
     // Closes now.
     void close();
+    // Frees the output queue's memory when it is empty (for the idle sweep).
+    void release_idle_memory();
 
-    bool secure() const { return tls_ != nullptr; }
-    bool open() const { return socket_.is_open() && !closed_; }
-    SSL* ssl() { return tls_ ? tls_->native_handle() : nullptr; }
+    bool secure() const { return ssl_ != nullptr; }
+    bool open() const { return !closed_; }
+    SSL* ssl() { return ssl_; }
     const std::string& remote_address() const { return remote_; }
-    std::size_t queued() const { return out_.size() + inflight_.size(); }
+    std::size_t queued() const { return out_.size() - out_off_; }
 
 private:
-    void start_write();
+    enum class Io { done, want_read, want_write, failed };
+
+    void schedule_flush();
+    void flush();
+    // Writes as much of the queue as the socket takes.
+    Io write_some();
+    void wait_then_flush(Io want);
     void finish_close();
 
     boost::asio::ip::tcp::socket socket_;
-    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
-    std::string out_;       // queued, not yet handed to the socket
-    std::string inflight_;  // being written
-    bool writing_ = false;
+    SSL* ssl_ = nullptr;
+    std::string out_;           // queued bytes; out_[0, out_off_) are written
+    std::size_t out_off_ = 0;
+    std::size_t tls_retry_ = 0;  // length of an SSL_write to repeat (OpenSSL wants the same)
+    bool flush_posted_ = false;
+    bool write_waiting_ = false;  // waiting for the socket before writing more
+    bool read_ready_ = false;     // read_now() should try the socket
+    bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
     bool closing_ = false;
     bool closed_ = false;
-    boost::asio::steady_timer drained_;  // cancelled when the queue empties
     std::string remote_;
 };
 

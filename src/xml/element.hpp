@@ -49,6 +49,7 @@ public:
     std::string_view attr_or(std::string_view name, std::string_view fallback = {}) const;
     Element& set_attr(std::string_view name, std::string value);  // adds or replaces
     Element& remove_attr(std::string_view name);
+    void reserve_attributes(std::size_t n) { attrs_.reserve(n); }
 
     // Children, in document order.
     const std::vector<Node>& nodes() const { return nodes_; }

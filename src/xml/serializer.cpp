@@ -5,6 +5,11 @@
 // attribute names are trusted: they come from the parser or from code.
 #include "xml/serializer.hpp"
 
+#include <array>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <vector>
 
 namespace parley::xml {
@@ -83,14 +88,66 @@ std::string_view ascii_escape(char c, bool attr) {
     }
 }
 
+// Bytes that need a closer look: markup, quotes, controls and every
+// non-ASCII byte (validated as UTF-8). Everything else is copied in runs.
+constexpr std::array<bool, 256> kNeedsLook = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) {
+        t[c] = true;
+    }
+    for (int c = 0x80; c < 0x100; ++c) {
+        t[c] = true;
+    }
+    for (unsigned char c : {'&', '<', '>', '"', '\''}) {
+        t[c] = true;
+    }
+    return t;
+}();
+
+// How many bytes from p on need no look: sixteen at a time where SSE2 is
+// there (every x86-64), then byte by byte.
+std::size_t plain_run(const unsigned char* p, std::size_t n) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i amp = _mm_set1_epi8('&');
+    const __m128i lt = _mm_set1_epi8('<');
+    const __m128i gt = _mm_set1_epi8('>');
+    const __m128i quot = _mm_set1_epi8('"');
+    const __m128i apos = _mm_set1_epi8('\'');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        // Signed: controls (< 0x20) and every byte >= 0x80 (negative) compare less.
+        __m128i hit = _mm_cmplt_epi8(v, space);
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, amp));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, lt));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, gt));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, quot));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, apos));
+        if (const int mask = _mm_movemask_epi8(hit); mask != 0) {
+            return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        }
+    }
+#endif
+    while (i < n && !kNeedsLook[p[i]]) {
+        ++i;
+    }
+    return i;
+}
+
 void escape(std::string_view in, std::string& out, bool attr) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    const std::size_t n = in.size();
     std::size_t run = 0;  // start of the bytes not yet copied
     std::size_t i = 0;
-    while (i < in.size()) {
-        auto c = static_cast<unsigned char>(in[i]);
+    while (i < n) {
+        i += plain_run(p + i, n - i);
+        if (i == n) {
+            break;
+        }
         std::string_view replacement;
         std::size_t len = 1;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             replacement = ascii_escape(in[i], attr);
         } else {
             len = multibyte_char_length(in, i);
@@ -106,7 +163,7 @@ void escape(std::string_view in, std::string& out, bool attr) {
         }
         i += len;
     }
-    out.append(in, run, in.size() - run);
+    out.append(in, run, n - run);
 }
 
 void write_attr(std::string& out, std::string_view prefix, std::string_view name,

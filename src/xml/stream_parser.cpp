@@ -4,9 +4,12 @@
 // differ only in whether the root element is the stream or the result.
 #include "xml/stream_parser.hpp"
 
+#include "xml/parser_memory.hpp"
+
 #include <expat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <new>
 
@@ -16,6 +19,7 @@ namespace {
 
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr char kNsSeparator = ' ';
+constexpr XML_Char kNsSeparatorString[] = {kNsSeparator, '\0'};
 // feed() hands expat at most this much at once and checks the byte limit in
 // between, so a huge chunk cannot grow a tree far past the limit.
 constexpr std::size_t kSliceBytes = 16 * 1024;
@@ -63,10 +67,91 @@ ParseError from_expat(XML_Error code) {
 
 class Reader {
 public:
-    Reader(Mode mode, const ParserLimits& limits) : mode_(mode), limits_(limits) {
+    Reader(Mode mode, const ParserLimits& limits) : mode_(mode), limits_(limits) { create(); }
+    ~Reader() {
+        if (parser_ != nullptr) {
+            XML_ParserFree(parser_);
+        }
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    ParseError feed(std::string_view data, std::vector<ParseEvent>* out) {
+        if (parser_ == nullptr && error_ == ParseError::none) {
+            resume();
+        }
+        out_ = out;
+        while (error_ == ParseError::none && !data.empty()) {
+            auto n = std::min(data.size(), kSliceBytes);
+            parse(data.data(), n, false);
+            data.remove_prefix(n);
+            // Bytes buffered since the last complete thing: a start tag that
+            // never ends, or a stanza so far. Checked after every slice, so
+            // the limit holds however the bytes are chunked.
+            if (error_ == ParseError::none && !closed_ && fed_ - mark_ > limits_.max_stanza_bytes) {
+                error_ = ParseError::too_big;
+            }
+        }
+        out_ = nullptr;
+        return error_;
+    }
+
+    // Stream mode, between stanzas with nothing buffered: frees expat's state
+    // (several KiB); feed() rebuilds it. True when freed.
+    bool release() {
+        if (mode_ != Mode::stream || parser_ == nullptr || error_ != ParseError::none || closed_ ||
+            open_ != 1 || stanza_ || mark_ != fed_) {
+            return false;
+        }
+        XML_ParserFree(parser_);
+        parser_ = nullptr;
+        stack_ = {};
+        return true;
+    }
+
+    // Document mode: the end of input; returns the root element or nullptr.
+    ElementPtr finish() {
+        if (error_ == ParseError::none) {
+            parse("", 0, true);
+        }
+        if (error_ == ParseError::none && !document_) {
+            error_ = ParseError::not_well_formed;
+        }
+        return error_ == ParseError::none ? std::move(document_) : nullptr;
+    }
+
+    ParseError error() const { return error_; }
+
+    // A new stream on the same expat parser (RFC 6120 §4.3.3 stream restarts).
+    void restart() {
+        error_ = ParseError::none;
+        out_ = nullptr;
+        open_ = fed_ = mark_ = 0;
+        closed_ = resuming_ = false;
+        base_ = 0;
+        content_ns_.clear();
+        root_qname_.clear();
+        root_ns_.clear();
+        stanza_.reset();
+        stack_.clear();
+        document_.reset();
+        create();
+    }
+
+private:
+    // An expat parser with our handlers: a new one, or the current one reset
+    // (which keeps its memory).
+    void create() {
         // The "UTF-8" argument overrides any encoding the document declares
         // (RFC 6120 §11.6: UTF-8 only); expat then rejects invalid UTF-8.
-        parser_ = XML_ParserCreateNS("UTF-8", kNsSeparator);
+        static const XML_Memory_Handling_Suite memory{
+            &parser_memory::allocate, &parser_memory::reallocate, &parser_memory::release};
+        if (parser_ == nullptr || XML_ParserReset(parser_, "UTF-8") != XML_TRUE) {
+            if (parser_ != nullptr) {
+                XML_ParserFree(parser_);
+            }
+            parser_ = XML_ParserCreate_MM("UTF-8", &memory, kNsSeparatorString);
+        }
         if (parser_ == nullptr) {
             throw std::bad_alloc();
         }
@@ -85,41 +170,31 @@ public:
         XML_SetExternalEntityRefHandler(parser_, &Reader::on_external_entity);
         XML_SetParamEntityParsing(parser_, XML_PARAM_ENTITY_PARSING_NEVER);
     }
-    ~Reader() { XML_ParserFree(parser_); }
-    Reader(const Reader&) = delete;
-    Reader& operator=(const Reader&) = delete;
 
-    ParseError feed(std::string_view data, std::vector<ParseEvent>* out) {
-        out_ = out;
-        while (error_ == ParseError::none && !data.empty()) {
-            auto n = std::min(data.size(), kSliceBytes);
-            parse(data.data(), n, false);
-            data.remove_prefix(n);
-            // Bytes buffered since the last complete thing: a start tag that
-            // never ends, or a stanza so far. Checked after every slice, so
-            // the limit holds however the bytes are chunked.
-            if (error_ == ParseError::none && !closed_ && fed_ - mark_ > limits_.max_stanza_bytes) {
-                error_ = ParseError::too_big;
+    // After release(): a new expat parser, put back inside the stream root by
+    // a copy of the root's start tag (its name and namespace declarations),
+    // which reports nothing. Byte positions continue where they were.
+    void resume() {
+        create();
+        std::string tag = "<" + root_qname_;
+        for (const auto& [prefix, uri] : root_ns_) {
+            tag += prefix.empty() ? " xmlns='" : " xmlns:" + prefix + "='";
+            for (char c : uri) {
+                tag += c == '\'' ? std::string("&apos;") : c == '&' ? std::string("&amp;")
+                       : c == '<' ? std::string("&lt;") : std::string(1, c);
             }
+            tag += '\'';
         }
-        out_ = nullptr;
-        return error_;
-    }
-
-    // Document mode: the end of input; returns the root element or nullptr.
-    ElementPtr finish() {
-        if (error_ == ParseError::none) {
-            parse("", 0, true);
-        }
-        if (error_ == ParseError::none && !document_) {
+        tag += '>';
+        resuming_ = true;
+        open_ = 0;
+        base_ = static_cast<std::int64_t>(fed_) - static_cast<std::int64_t>(tag.size());
+        if (XML_Parse(parser_, tag.data(), static_cast<int>(tag.size()), XML_FALSE) != XML_STATUS_OK) {
             error_ = ParseError::not_well_formed;
         }
-        return error_ == ParseError::none ? std::move(document_) : nullptr;
+        resuming_ = false;
     }
 
-    ParseError error() const { return error_; }
-
-private:
     void parse(const char* data, std::size_t n, bool final) {
         if (XML_Parse(parser_, data, static_cast<int>(n), final ? XML_TRUE : XML_FALSE) !=
                 XML_STATUS_OK &&
@@ -139,7 +214,7 @@ private:
     }
 
     std::size_t event_begin() const {
-        return static_cast<std::size_t>(XML_GetCurrentByteIndex(parser_));
+        return static_cast<std::size_t>(base_ + XML_GetCurrentByteIndex(parser_));
     }
     std::size_t event_end() const {
         return event_begin() + static_cast<std::size_t>(XML_GetCurrentByteCount(parser_));
@@ -169,6 +244,8 @@ private:
             fail(ParseError::too_many_attributes);
             return false;
         }
+        // One more than parsed: a server stamps 'from' on most stanzas.
+        e.reserve_attributes(count + 1);
         for (std::size_t i = 0; i < count; ++i) {
             // expat has already refused duplicates, so set_attr only appends.
             e.set_attr(attribute_name(atts[2 * i]), atts[2 * i + 1]);
@@ -179,10 +256,20 @@ private:
     void start_element(const XML_Char* name, const XML_Char** atts) {
         std::size_t open = open_++;
         if (mode_ == Mode::stream && open == 0) {
+            if (resuming_) {
+                return;  // the copy of the header resume() feeds
+            }
             // RFC 6120 §4.7: the stream header; its own tag ends it. The
             // bytes before it (XML declaration, whitespace) count as well.
             if (!check_size()) {
                 return;
+            }
+            // Its name as written ("stream:stream"), for resume().
+            int offset = 0;
+            int size = 0;
+            if (const char* raw = XML_GetInputContext(parser_, &offset, &size)) {
+                std::string_view tag(raw + offset + 1, static_cast<std::size_t>(size - offset - 1));
+                root_qname_ = std::string(tag.substr(0, tag.find_first_of(" \t\r\n/>")));
             }
             auto header = make_element(name);
             if (!add_attributes(*header, atts)) {
@@ -280,8 +367,11 @@ private:
         // open_ == 0 means the root: its default namespace is the stream's
         // content namespace (RFC 6120 §4.8.2).
         auto& r = self(ud);
-        if (r.error_ == ParseError::none && r.mode_ == Mode::stream && r.open_ == 0 &&
-            prefix == nullptr) {
+        if (r.error_ != ParseError::none || r.mode_ != Mode::stream || r.open_ != 0 || r.resuming_) {
+            return;
+        }
+        r.root_ns_.emplace_back(prefix != nullptr ? prefix : "", uri != nullptr ? uri : "");
+        if (prefix == nullptr) {
             r.content_ns_ = uri != nullptr ? uri : "";
         }
     }
@@ -322,6 +412,12 @@ private:
     std::size_t mark_ = 0;
     bool closed_ = false;  // </stream:stream> seen
     std::string content_ns_;
+    // The stream root as written, for resume(): its qualified name and its
+    // namespace declarations (prefix "" = the default namespace).
+    std::string root_qname_;
+    std::vector<std::pair<std::string, std::string>> root_ns_;
+    bool resuming_ = false;
+    std::int64_t base_ = 0;  // position in the stream of the current parser's first byte
     ElementPtr stanza_;            // the top-level element being built
     std::vector<Element*> stack_;  // its open elements, innermost last
     ElementPtr document_;          // document mode: the finished root
@@ -365,7 +461,9 @@ ParseError StreamParser::feed(std::string_view data, std::vector<ParseEvent>& ou
     return impl_->reader.feed(data, &out);
 }
 
-void StreamParser::reset() { impl_ = std::make_unique<Impl>(impl_->limits); }
+void StreamParser::reset() { impl_->reader.restart(); }
+
+bool StreamParser::release_if_idle() { return impl_->reader.release(); }
 
 ElementPtr parse_element(std::string_view xml, const ParserLimits& limits, ParseError* error) {
     Reader reader(Mode::document, limits);

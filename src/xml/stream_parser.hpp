@@ -64,6 +64,11 @@ public:
     ParseError feed(std::string_view data, std::vector<ParseEvent>& out);
     // Starts a new stream (forgets everything fed so far).
     void reset();
+    // Between stanzas, with no partial input held: frees the parser's state
+    // (expat's buffers and tables, several KiB), which the next feed()
+    // rebuilds. For connections that have been quiet for a while. True when
+    // something was freed.
+    bool release_if_idle();
 
 private:
     struct Impl;

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -104,6 +105,9 @@ std::size_t sessions_needed(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A server that closes while we write fails that write (and is reported)
+    // instead of killing the bench: OpenSSL writes with plain write().
+    std::signal(SIGPIPE, SIG_IGN);
     Options o;
     CLI::App app{"parley-bench: XMPP load generator (scenarios: login, idle, throughput, "
                  "latency, presence; see docs/BENCHMARKS.md)"};

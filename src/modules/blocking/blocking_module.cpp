@@ -118,8 +118,10 @@ public:
         ctx.on_iq(IqType::set, IqScope::account, ns::blocking, "unblock",
                   [this](IqRequest& req) { return on_unblock(req); });
 
-        ctx.hook(StanzaHook::client_outbound, Priority::filter,
-                 [this](StanzaEvent& ev) { return outbound(ev); });
+        for (auto hook : {StanzaHook::message_from_client, StanzaHook::presence_from_client,
+                          StanzaHook::iq_from_client}) {
+            ctx.hook(hook, Priority::filter, [this](StanzaEvent& ev) { return outbound(ev); });
+        }
         for (auto hook : {StanzaHook::message_to_bare, StanzaHook::message_to_full,
                           StanzaHook::presence_to_bare, StanzaHook::presence_to_full,
                           StanzaHook::iq_to_full}) {
@@ -146,6 +148,9 @@ private:
     }
 
     // The user's list from the cache or storage; nullptr when storage failed.
+    // The user's list from the cache, or null when it must be loaded.
+    BlocklistRef cached(const xmpp::Jid& user) const { return cache_.find(user.bare_view()); }
+
     Awaitable<BlocklistRef> load(const std::string& user) {
         if (auto list = cache_.find(user)) {
             co_return list;
@@ -402,10 +407,13 @@ private:
     // since the error comes "from" the blocked JID and the inbound filter
     // would stop it).
     Awaitable<Handled> outbound(StanzaEvent& ev) {
-        if (ev.to.empty() || ev.from.empty() || ev.to.bare() == ev.from.bare()) {
+        if (ev.to.empty() || ev.from.empty() || ev.to.bare_view() == ev.from.bare_view()) {
             co_return Handled::no;  // §5: the user's own resources are never blocked
         }
-        auto list = co_await load(ev.from.bare_str());
+        auto list = cached(ev.from);
+        if (!list) {
+            list = co_await load(ev.from.bare_str());
+        }
         if (!list || !list->blocks(ev.to)) {
             co_return Handled::no;
         }
@@ -425,12 +433,15 @@ private:
     // the sender; presence is also dropped when a local sender blocked the
     // user, which catches what the server sends on the sender's behalf
     // (presence broadcasts, probe answers) and so never passes
-    // client_outbound.
+    // the *_from_client hooks.
     Awaitable<Handled> inbound(StanzaEvent& ev) {
-        if (ev.from.empty() || ev.to.local().empty() || ev.from.bare() == ev.to.bare()) {
+        if (ev.from.empty() || ev.to.local().empty() || ev.from.bare_view() == ev.to.bare_view()) {
             co_return Handled::no;
         }
-        auto list = co_await load(ev.to.bare_str());
+        auto list = cached(ev.to);
+        if (!list) {
+            list = co_await load(ev.to.bare_str());
+        }
         if (!list || !list->blocks(ev.from)) {
             // (A storage failure delivers rather than loses; load() logged it.)
             if (ev.kind == StanzaKind::presence && !ev.from.local().empty() &&

@@ -48,7 +48,7 @@ std::vector<std::string> Blocklist::items() const {
     return out;
 }
 
-BlocklistRef BlocklistCache::find(const std::string& user) const {
+BlocklistRef BlocklistCache::find(std::string_view user) const {
     std::lock_guard lock(mu_);
     auto it = lists_.find(user);
     return it == lists_.end() ? nullptr : it->second;

@@ -33,6 +33,15 @@ namespace parley::mod::blocking {
 //   domain                the domain itself and every JID at it
 bool item_matches(const xmpp::Jid& item, const xmpp::Jid& jid);
 
+// Transparent string hash, so that look-ups take views (into a Jid) without
+// a copy.
+struct StringViewHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
 class Blocklist {
 public:
     Blocklist() = default;
@@ -49,14 +58,7 @@ public:
     std::vector<std::string> items() const;
 
 private:
-    // Transparent, so that blocks() looks up views into a Jid without a copy.
-    struct ItemHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-    std::unordered_set<std::string, ItemHash, std::equal_to<>> items_;
+    std::unordered_set<std::string, StringViewHash, std::equal_to<>> items_;
 };
 
 using BlocklistRef = std::shared_ptr<const Blocklist>;
@@ -70,7 +72,7 @@ class BlocklistCache {
 public:
     explicit BlocklistCache(std::size_t max_users) : max_users_(max_users) {}
 
-    BlocklistRef find(const std::string& user) const;
+    BlocklistRef find(std::string_view user) const;
     std::uint64_t generation() const;
     // Remembers `list` unless the cache was invalidated since `generation`.
     // When full, an arbitrary entry is dropped first (a miss costs one read).
@@ -82,7 +84,8 @@ public:
 
 private:
     mutable std::mutex mu_;
-    std::unordered_map<std::string, BlocklistRef> lists_;  // GUARDED_BY(mu_)
+    std::unordered_map<std::string, BlocklistRef, StringViewHash, std::equal_to<>>
+        lists_;  // GUARDED_BY(mu_)
     std::uint64_t generation_ = 0;                         // GUARDED_BY(mu_)
     std::size_t max_users_;
 };

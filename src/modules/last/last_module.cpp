@@ -60,7 +60,7 @@ public:
                   [this](IqRequest& req) { return account_last(req); });
         // An observer, placed above the filter band so that no handler that
         // consumes presence can hide a logout status from it; never handles.
-        ctx.hook(StanzaHook::client_outbound, Priority::filter + 50,
+        ctx.hook(StanzaHook::presence_from_client, Priority::filter + 50,
                  [](StanzaEvent& ev) -> Awaitable<Handled> {
                      note_presence(ev);
                      co_return Handled::no;

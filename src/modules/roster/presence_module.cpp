@@ -73,7 +73,7 @@ Result<void> PresenceModule::start(ModuleContext& ctx) {
     table_ = &ctx.table();
     // §3.4: subscription pre-approval is supported (implemented in subscription_flow.cpp).
     ctx.add_stream_feature(xml::Element::make("sub", std::string(ns::pre_approval)));
-    ctx.hook(StanzaHook::client_outbound, Priority::deliver,
+    ctx.hook(StanzaHook::presence_from_client, Priority::deliver,
              [this](StanzaEvent& ev) { return on_client_presence(ev); });
     ctx.hook(StanzaHook::presence_to_bare, Priority::deliver,
              [this](StanzaEvent& ev) { return on_presence_to_user(ev, false); });

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "unit/xml/test_printers.hpp"
 #include "xml/stream_parser.hpp"
 
@@ -38,6 +40,30 @@ TEST(Serializer, EscapeAttribute) {
               "a &amp; b &lt; c &gt; d &quot;e&quot; &apos;f&apos;");
     // Attribute value normalisation would turn these into spaces.
     EXPECT_EQ(esc_attr("1\t2\n3\r4"), "1&#9;2&#10;3&#13;4");
+}
+
+// Every special byte at every position of strings long enough to cross the
+// serializer's 16-byte fast scan, against the same escaping done one piece at
+// a time.
+TEST(Serializer, EscapingIsTheSameAtEveryPosition) {
+    const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> pieces = {
+        {"&", {"&amp;", "&amp;"}},         {"<", {"&lt;", "&lt;"}},
+        {">", {"&gt;", "&gt;"}},           {"\"", {"\"", "&quot;"}},
+        {"'", {"'", "&apos;"}},            {"\r", {"&#13;", "&#13;"}},
+        {"\t", {"\t", "&#9;"}},            {"\x01", {"\xEF\xBF\xBD", "\xEF\xBF\xBD"}},
+        {"\xC3\xA9", {"\xC3\xA9", "\xC3\xA9"}}, {"\xFF", {"\xEF\xBF\xBD", "\xEF\xBF\xBD"}},
+    };
+    for (const auto& [raw, escaped] : pieces) {
+        for (std::size_t len = 0; len <= 40; ++len) {
+            for (std::size_t k = 0; k <= len; ++k) {
+                std::string in = std::string(k, 'a') + raw + std::string(len - k, 'b');
+                std::string text = std::string(k, 'a') + escaped.first + std::string(len - k, 'b');
+                std::string attr = std::string(k, 'a') + escaped.second + std::string(len - k, 'b');
+                ASSERT_EQ(esc_text(in), text) << "piece " << raw << " at " << k << " of " << len;
+                ASSERT_EQ(esc_attr(in), attr) << "piece " << raw << " at " << k << " of " << len;
+            }
+        }
+    }
 }
 
 TEST(Serializer, Rfc6120_11_6_Utf8) {

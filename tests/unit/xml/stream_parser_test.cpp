@@ -377,6 +377,86 @@ std::string message_of_size(std::size_t size) {
     return open + std::string(size - open.size() - close.size(), 'a') + close;
 }
 
+// Feeds `data` in chunks of `chunk` bytes and asks the parser to release its
+// state after every chunk (it does so only between stanzas).
+Result feed_releasing(std::string_view data, std::size_t chunk, std::size_t* released = nullptr) {
+    StreamParser parser;
+    Result r;
+    for (std::size_t i = 0; i < data.size() && r.error == ParseError::none; i += chunk) {
+        r.error = parser.feed(data.substr(i, chunk), r.events);
+        if (parser.release_if_idle() && released) {
+            ++*released;
+        }
+    }
+    return r;
+}
+
+TEST(StreamParser, ReleasedBetweenStanzasGivesTheSameEvents) {
+    auto stream = realistic_stream();
+    auto expected = feed_once(stream);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}}) {
+        std::size_t released = 0;
+        EXPECT_TRUE(same_events(expected, feed_releasing(stream, chunk, &released)))
+            << "chunk " << chunk;
+        EXPECT_GT(released, 0u) << "chunk " << chunk;
+    }
+}
+
+TEST(StreamParser, ReleaseOnlyBetweenStanzas) {
+    StreamParser parser;
+    std::vector<ParseEvent> events;
+    EXPECT_FALSE(parser.release_if_idle());  // no header yet
+    ASSERT_EQ(parser.feed(kHeader, events), ParseError::none);
+    ASSERT_EQ(parser.feed("<message><body>half", events), ParseError::none);
+    EXPECT_FALSE(parser.release_if_idle());  // inside a stanza
+    ASSERT_EQ(parser.feed("</body></message><pres", events), ParseError::none);
+    EXPECT_FALSE(parser.release_if_idle());  // a start tag is buffered
+    ASSERT_EQ(parser.feed("ence/>", events), ParseError::none);
+    EXPECT_TRUE(parser.release_if_idle());
+    EXPECT_FALSE(parser.release_if_idle());  // already released
+    ASSERT_EQ(events.size(), 3u);
+}
+
+TEST(StreamParser, AfterReleaseTheStreamContextHolds) {
+    // Rfc6120_4_8: the content namespace and the stream prefix still apply
+    // after a release; undeclared prefixes are still errors; the root's
+    // closing tag must still match the header's name.
+    StreamParser parser;
+    std::vector<ParseEvent> events;
+    ASSERT_EQ(parser.feed(kHeader, events), ParseError::none);
+    ASSERT_TRUE(parser.release_if_idle());
+    ASSERT_EQ(parser.feed("<message/><stream:features/>", events), ParseError::none);
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_TRUE(std::get<ElementPtr>(events[1])->is("message", "jabber:client"));
+    EXPECT_TRUE(std::get<ElementPtr>(events[2])->is("features", "http://etherx.jabber.org/streams"));
+    ASSERT_TRUE(parser.release_if_idle());
+    ASSERT_EQ(parser.feed("</stream:stream>", events), ParseError::none);
+    EXPECT_TRUE(std::holds_alternative<StreamClose>(events.back()));
+
+    StreamParser wrong_close;
+    ASSERT_EQ(wrong_close.feed(kHeader, events), ParseError::none);
+    ASSERT_TRUE(wrong_close.release_if_idle());
+    EXPECT_EQ(wrong_close.feed("</stream>", events), ParseError::not_well_formed);
+
+    StreamParser unbound;
+    ASSERT_EQ(unbound.feed(kHeader, events), ParseError::none);
+    ASSERT_TRUE(unbound.release_if_idle());
+    EXPECT_EQ(unbound.feed("<foo:bar/>", events), ParseError::bad_namespace_prefix);
+}
+
+TEST(StreamParser, Limits_HoldAcrossRelease) {
+    ParserLimits limits;
+    limits.max_stanza_bytes = 1024;
+    StreamParser parser(limits);
+    std::vector<ParseEvent> events;
+    ASSERT_EQ(parser.feed(kHeader, events), ParseError::none);
+    ASSERT_EQ(parser.feed(message_of_size(1024), events), ParseError::none);
+    ASSERT_TRUE(parser.release_if_idle());
+    ASSERT_EQ(parser.feed(message_of_size(1024), events), ParseError::none);
+    ASSERT_TRUE(parser.release_if_idle());
+    EXPECT_EQ(parser.feed(message_of_size(1025), events), ParseError::too_big);
+}
+
 TEST(StreamParser, Limits_StanzaAtTheLimitPassesOneByteOverFails) {
     ParserLimits limits;
     limits.max_stanza_bytes = 1024;

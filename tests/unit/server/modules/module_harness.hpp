@@ -348,7 +348,7 @@ public:
     }
 
     // Sends a message or presence as a client would (its 'from' already
-    // stamped): client_outbound hooks, then the router.
+    // stamped): the *_from_client hooks, then the router.
     void send(const std::string& xml_text, Session* origin = nullptr) {
         xml::ElementRef st = xml::parse_element(xml_text);
         run([&]() -> Awaitable<void> {
@@ -364,12 +364,16 @@ public:
                 origin, router_};
             if (origin) {
                 // Not "if (co_await ...)": see the note on GCC 12 below.
-                const Handled handled = co_await table_.run(StanzaHook::client_outbound, ev);
+                const StanzaHook hook = ev.kind == StanzaKind::message ? StanzaHook::message_from_client
+                                        : ev.kind == StanzaKind::presence
+                                            ? StanzaHook::presence_from_client
+                                            : StanzaHook::iq_from_client;
+                const Handled handled = co_await table_.run(hook, ev);
                 if (handled == Handled::yes) {
                     co_return;
                 }
             }
-            co_await router_.route(ev.stanza, origin);
+            co_await router_.route(ev);
         });
     }
 
