@@ -44,4 +44,33 @@ inline constexpr N data_forms = "jabber:x:data";                        // XEP-0
 inline constexpr N sasl_cb = "urn:xmpp:sasl-cb:0";                      // XEP-0440
 inline constexpr N vcard_update = "vcard-temp:x:update";                // XEP-0153
 
+// XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of
+// its data forms (§16.5), disco features and nodes (§16.3, §16.4), and the
+// room-type features a room advertises (§16.3).
+inline constexpr N muc = "http://jabber.org/protocol/muc";
+inline constexpr N muc_user = "http://jabber.org/protocol/muc#user";
+inline constexpr N muc_admin = "http://jabber.org/protocol/muc#admin";
+inline constexpr N muc_owner = "http://jabber.org/protocol/muc#owner";
+inline constexpr N muc_roomconfig = "http://jabber.org/protocol/muc#roomconfig";
+inline constexpr N muc_roominfo = "http://jabber.org/protocol/muc#roominfo";
+inline constexpr N muc_request = "http://jabber.org/protocol/muc#request";
+inline constexpr N muc_register = "http://jabber.org/protocol/muc#register";
+inline constexpr N muc_stable_id = "http://jabber.org/protocol/muc#stable_id";
+inline constexpr N muc_rooms = "http://jabber.org/protocol/muc#rooms";
+inline constexpr N muc_hidden = "muc_hidden";
+inline constexpr N muc_public = "muc_public";
+inline constexpr N muc_membersonly = "muc_membersonly";
+inline constexpr N muc_open = "muc_open";
+inline constexpr N muc_moderated = "muc_moderated";
+inline constexpr N muc_unmoderated = "muc_unmoderated";
+inline constexpr N muc_nonanonymous = "muc_nonanonymous";
+inline constexpr N muc_semianonymous = "muc_semianonymous";
+inline constexpr N muc_passwordprotected = "muc_passwordprotected";
+inline constexpr N muc_unsecured = "muc_unsecured";
+inline constexpr N muc_persistent = "muc_persistent";
+inline constexpr N muc_temporary = "muc_temporary";
+// Service Discovery identity of a MUC service or room (§16.2): conference/text.
+inline constexpr N conference_category = "conference";
+inline constexpr N conference_type_text = "text";
+
 }  // namespace parley::ns

@@ -1,0 +1,239 @@
+// XEP-0045 Multi-User Chat v1.35.5: one room and every decision the XEP asks
+// of it, with no I/O. A call takes what arrived (who sent it, the stanza, the
+// time) and returns what to send: the stanzas for the router, in the order the
+// XEP requires, or the stanza error to answer with. Nothing is sent or stored
+// here; the MUC service module routes the Outbox and persists what changed.
+//
+//   presence (§7.2 enter, §7.6 nick, §7.7 status, §7.14 exit)   presence.cpp
+//   groupchat, private messages, subject (§7.4, §7.5, §8.1)      messages.cpp
+//   muc#admin roles and affiliations (§8.2-§8.5, §9, §10.3-§10.8) moderation.cpp
+//   muc#owner configuration and destruction (§10.1, §10.2, §10.9) owner.cpp
+//   state, look-ups and presence fan-out                          room.cpp
+//
+// Time comes in as a parameter (an injectable clock, STYLE.md b.10) and
+// every output is a function of the inputs, so tests assert exact stanzas.
+//
+// A Room is owned by the MUC service and used by one thread at a time (the
+// service serialises work per room); it is not internally synchronised.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "modules/muc/affiliation.hpp"
+#include "modules/muc/history.hpp"
+#include "modules/muc/occupant.hpp"
+#include "modules/muc/room_config.hpp"
+#include "modules/muc/stanzas.hpp"
+#include "xml/element.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stanza_error.hpp"
+
+namespace parley::mod::muc {
+
+// What one call decided.
+struct Outcome {
+    // Set when the request was refused: nothing changed and nothing is in
+    // `out`; answer the request with this error (error_reply() builds it).
+    std::optional<xmpp::StanzaError> error;
+    Outbox out;              // stanzas to route, in order
+    bool destroyed = false;  // the room is gone (§7.14 last occupant of a temporary
+                             // room, §10.1.3 cancelled creation, §10.9 destroy)
+    bool ok() const { return !error.has_value(); }
+};
+
+// A request to enter the room (§7.2.1): available presence to room@service/nick
+// carrying <x xmlns='http://jabber.org/protocol/muc'/>.
+struct JoinRequest {
+    xmpp::Jid from;                       // the user's full JID
+    std::string nick;                     // the requested nickname, as sent
+    std::optional<std::string> password;  // <password/> (§7.2.5)
+    HistoryRequest history;               // <history/> (§7.2.14)
+    xml::ElementRef presence;             // the join presence; its show/status/caps are reflected
+};
+// Reads the <x xmlns='muc'/> of `presence` (password, history); the
+// presence is kept for its payload. `nick` is the resourcepart of its 'to'.
+JoinRequest parse_join(const xml::ElementRef& presence, const xmpp::Jid& from,
+                       std::string_view nick);
+
+// The result of entering. On success `out` holds, in the order of §7.1:
+// the presence of every existing occupant to the new one (§7.2.2), the new
+// occupant's presence to the others, its self-presence (110; 100 in a
+// non-anonymous room, 170 if logged, 201 for the room's creator, 210 when the
+// nickname was changed by normalization), the discussion history (§7.2.13)
+// and the subject (§7.2.15).
+struct JoinResult : Outcome {
+    std::string nick;  // as normalized
+    Role role = Role::none;
+    Affiliation affiliation = Affiliation::none;
+    bool created = false;  // status 201 was sent (§10.1.1)
+};
+
+// One <item/> of a muc#admin set about a role (§8.2-§8.5, §9.6-§9.8).
+struct RoleItem {
+    std::string nick;
+    Role role = Role::none;
+    std::string reason;
+};
+// One <item/> of a muc#admin set about an affiliation (§9.1-§9.5, §10.3-§10.8).
+struct AffiliationItem {
+    xmpp::Jid jid;  // bare or full: affiliations are kept by bare JID (§10.3)
+    Affiliation affiliation = Affiliation::none;
+    std::optional<std::string> nick;  // reserved nickname; "" unsets it (§9.5)
+    std::string reason;
+};
+// A whole muc#admin set: either role items or affiliation items.
+struct AdminRequest {
+    std::vector<RoleItem> roles;
+    std::vector<AffiliationItem> affiliations;
+};
+// Reads <query xmlns='muc#admin'>. bad-request when there is no item, an item
+// has both 'role' and 'affiliation' (§17.4 rule 4) or neither, a role item
+// has no nick or an affiliation item no jid, a value is unknown, or role and
+// affiliation items are mixed; jid-malformed for an invalid jid.
+Result<AdminRequest, xmpp::StanzaError> parse_admin_set(const xml::Element& query);
+
+// <destroy/> of a muc#owner set (§10.9).
+struct DestroyRequest {
+    std::optional<xmpp::Jid> alternate;  // 'jid': the alternate venue
+    std::string reason;
+    std::optional<std::string> password;  // for the alternate venue
+};
+
+// A room's long-lived record of one bare JID (§5.2).
+struct AffiliationEntry {
+    xmpp::Jid jid;  // bare
+    Affiliation affiliation = Affiliation::none;
+    std::string nick;    // reserved nickname (§7.12), "" if none
+    std::string reason;  // the reason of a ban, shown in the ban list (§9.2)
+};
+
+class Room {
+public:
+    // A room that exists and is open (e.g. loaded from storage).
+    Room(xmpp::Jid jid, RoomConfig config, ConfigLimits limits = {});
+    // §10.1.1: a room created by `creator`'s first presence: the creator's
+    // bare JID becomes the owner and the room stays locked (others get
+    // item-not-found, §7.2.10) until the owner submits a configuration.
+    static Room create(xmpp::Jid jid, const xmpp::Jid& creator, RoomConfig defaults,
+                       ConfigLimits limits = {});
+
+    // --- state -------------------------------------------------------------
+    const xmpp::Jid& jid() const { return jid_; }
+    const RoomConfig& config() const { return config_; }
+    bool locked() const { return locked_; }
+    const std::string& subject() const { return subject_; }
+    const History& history() const { return history_; }
+    std::size_t occupant_count() const { return occupants_.size(); }
+    const std::map<std::string, Occupant>& occupants() const { return occupants_; }
+    const Occupant* occupant(std::string_view nick) const;
+    const Occupant* occupant_by_jid(const xmpp::Jid& full) const;
+    Affiliation affiliation(const xmpp::Jid& user) const;  // by bare JID
+    const std::map<std::string, AffiliationEntry>& affiliations() const { return affiliations_; }
+    std::vector<xmpp::Jid> with_affiliation(Affiliation a) const;
+    // Loading from storage: sets an affiliation with no checks and no presence.
+    void restore_affiliation(const xmpp::Jid& user, Affiliation a, std::string nick = {},
+                             std::string reason = {});
+    void restore_subject(std::string subject, std::optional<xmpp::Jid> from,
+                         std::optional<TimePoint> stamp);
+
+    // --- presence (presence.cpp) ------------------------------------------
+    // Every presence to room@service/nick from `from`, dispatched by §17.3:
+    // available from a non-occupant with <x muc/> enters (join); without it
+    // the service answers with the kick of §7.2.18 (110, 307, 333); from an
+    // occupant: same nick and <x muc/> re-synchronises (§17.3 rule 3), same
+    // nick without it changes status (§7.7), another nick changes nickname
+    // (§7.6); unavailable exits (§7.14) or is ignored from a non-occupant
+    // (§17.3 rule 5); an error from an occupant's server removes that
+    // resource with 333 (§11.1); any other type is ignored (§17.3 rules 1, 2, 4).
+    Outcome handle_presence(const xmpp::Jid& from, std::string_view nick,
+                            const xml::ElementRef& presence, TimePoint now);
+    JoinResult join(const JoinRequest& request, TimePoint now);
+    Outcome leave(const xmpp::Jid& from, const xml::Element* presence);
+    Outcome change_nick(const xmpp::Jid& from, std::string_view new_nick,
+                        const xml::ElementRef& presence);
+    Outcome update_presence(const xmpp::Jid& from, const xml::ElementRef& presence);
+
+    // --- messages (messages.cpp) -------------------------------------------
+    // A message to room@service: groupchat to all occupants (§7.4), or a
+    // subject change when it has <subject/> and neither <body/> nor <thread/>
+    // (§8.1). History keeps messages with a <body/>.
+    Outcome groupchat_message(const xmpp::Jid& from, const xml::Element& message, TimePoint now);
+    // A message to room@service/nick (§7.5).
+    Outcome private_message(const xmpp::Jid& from, std::string_view to_nick,
+                            const xml::Element& message);
+    Outcome change_subject(const xmpp::Jid& from, const xml::Element& message, TimePoint now);
+
+    // --- muc#admin (moderation.cpp) ----------------------------------------
+    // Each request is applied whole or not at all (§9.2: "SHOULD NOT apply
+    // any of the requested changes").
+    Outcome set_roles(const xmpp::Jid& actor, const std::vector<RoleItem>& items);
+    Outcome set_affiliations(const xmpp::Jid& actor, const std::vector<AffiliationItem>& items);
+    Outcome admin_set(const xmpp::Jid& actor, const xml::Element& query);
+    // The answer to a muc#admin get (§8.5, §9.2, §9.5, §9.8, §10.5, §10.8): the
+    // <query xmlns='muc#admin'> with the list asked for by its first <item/>.
+    Result<xml::ElementPtr, xmpp::StanzaError> admin_get(const xmpp::Jid& actor,
+                                                         const xml::Element& query) const;
+
+    // --- muc#owner (owner.cpp) ---------------------------------------------
+    // The <query xmlns='muc#owner'> with the configuration form (§10.1.3,
+    // §10.2); forbidden for a non-owner.
+    Result<xml::ElementPtr, xmpp::StanzaError> owner_get(const xmpp::Jid& actor) const;
+    // A muc#owner set: a data form (configure) or <destroy/>.
+    Outcome owner_set(const xmpp::Jid& actor, const xml::Element& query);
+    Outcome configure(const xmpp::Jid& actor, const xml::Element& form);
+    Outcome destroy(const xmpp::Jid& actor, const DestroyRequest& request);
+
+private:
+    // room.cpp: look-ups and fan-out.
+    Occupant* find_by_jid(const xmpp::Jid& full);
+    bool sees_jids(const Occupant& recipient) const;
+    bool broadcasts(const Occupant& o) const;
+    bool nick_reserved_by_other(std::string_view nick, const xmpp::Jid& bare) const;
+    int owner_count() const;
+    Affiliation affiliation_of(const Occupant& o) const { return affiliation(o.bare_jid); }
+    // The presence of `subject` to every session in the room, the others
+    // first and the subject's own sessions last: `codes` to everyone, 110
+    // and `self_codes` added for the subject's sessions. Others get it only
+    // when `to_others` (and then per presencebroadcast); the real JID goes to
+    // those who may see it (§7.2.3, §7.2.4) and always to the subject.
+    // `extra` is appended to every <x/> (the <destroy/> of §10.9).
+    void fan_out_presence(Outbox& out, const Occupant& subject, const xml::Element* payload,
+                          std::string_view type, ItemSpec item, std::vector<int> codes,
+                          bool to_others, std::vector<int> self_codes = {},
+                          xml::ElementPtr extra = nullptr) const;
+    // The subject's current presence to one recipient (§7.2.2).
+    xml::ElementPtr presence_of(const Occupant& subject, const Occupant& recipient) const;
+    xml::ElementPtr subject_message() const;
+    void remove_occupant(const std::string& nick);
+    // Removes every session of `o` from the room with `codes` (kick 307, ban
+    // 301, 321, 322), telling the occupant and then everyone else.
+    void eject(Outbox& out, const std::string& nick, Affiliation shown, std::vector<int> codes,
+               const std::string& actor_nick, const std::string& reason);
+    // moderation.cpp: the effects of one committed affiliation change.
+    void affiliation_changed(Outbox& out, const xmpp::Jid& bare, Affiliation old_affiliation,
+                             const std::string& actor_nick, const std::string& reason);
+    std::string actor_nick(const xmpp::Jid& actor) const;
+    JoinResult resync(const Occupant& occupant, const JoinRequest& request, TimePoint now);
+
+    xmpp::Jid jid_;
+    RoomConfig config_;
+    ConfigLimits limits_;
+    bool locked_ = false;
+    bool created_ = false;                                // 201 not yet sent to the creator
+    std::map<std::string, Occupant> occupants_;           // by nickname, ordered for stable output
+    std::unordered_map<xmpp::Jid, std::string> nick_of_;  // full JID -> nickname
+    std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID
+    std::string subject_;
+    std::optional<xmpp::Jid> subject_from_;  // occupant JID of whoever set it
+    std::optional<TimePoint> subject_stamp_;
+    History history_;
+};
+
+}  // namespace parley::mod::muc
