@@ -66,6 +66,8 @@ void WorkerPool::join() {
     threads_.clear();
 }
 
+bool on_worker_thread() { return t_current != nullptr; }
+
 boost::asio::any_io_executor current_executor(const boost::asio::any_io_executor& fallback) {
     if (t_current) {
         return t_current->get_executor();

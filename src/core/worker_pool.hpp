@@ -38,5 +38,7 @@ private:
 
 // The executor of the worker this thread runs, or `fallback` on any other thread.
 boost::asio::any_io_executor current_executor(const boost::asio::any_io_executor& fallback);
+// True on a worker thread.
+bool on_worker_thread();
 
 }  // namespace parley

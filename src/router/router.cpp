@@ -9,6 +9,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "core/worker_pool.hpp"
 #include "router/delivery_rules.hpp"
 #include "storage/stores.hpp"
@@ -69,20 +73,69 @@ void Router::detach_component(const std::string& domain, const Session* session)
     }
 }
 
-void Router::deliver(const ResourceEntry& to, xml::ElementRef stanza) const {
-    asio::post(to.executor, [w = to.session, stanza = std::move(stanza)] {
-        if (auto s = w.lock()) {
-            s->deliver(stanza);
+namespace {
+
+// Deliveries to sessions on other workers, gathered while this worker runs
+// its ready handlers and handed over in one post per worker: a post to
+// another io_context takes its queue's lock and may have to wake it (an
+// eventfd write), which one post per stanza paid for every stanza. A
+// session's stanzas keep their order: from one thread they all take the
+// same path.
+struct Handoff {
+    asio::any_io_executor target;
+    std::vector<std::pair<std::weak_ptr<Session>, xml::ElementRef>> stanzas;
+};
+thread_local std::vector<Handoff> t_handoffs;  // one per other worker: a short list
+thread_local bool t_handoff_posted = false;
+
+void deliver_now(const std::weak_ptr<Session>& to, const xml::ElementRef& stanza) {
+    if (auto s = to.lock()) {
+        s->deliver(stanza);
+    }
+}
+
+void hand_off_all() {
+    t_handoff_posted = false;
+    for (auto& h : t_handoffs) {
+        if (h.stanzas.empty()) {
+            continue;
         }
-    });
+        asio::post(h.target, [batch = std::exchange(h.stanzas, {})] {
+            for (const auto& [to, stanza] : batch) {
+                deliver_now(to, stanza);
+            }
+        });
+    }
+}
+
+void deliver_on(const asio::any_io_executor& target, std::weak_ptr<Session> to,
+                xml::ElementRef stanza) {
+    if (!on_worker_thread() || current_executor(target) == target) {
+        asio::post(target, [to = std::move(to), stanza = std::move(stanza)] {
+            deliver_now(to, stanza);
+        });
+        return;
+    }
+    auto it = std::find_if(t_handoffs.begin(), t_handoffs.end(),
+                           [&](const Handoff& h) { return h.target == target; });
+    if (it == t_handoffs.end()) {
+        it = t_handoffs.insert(t_handoffs.end(), Handoff{target, {}});
+    }
+    it->stanzas.emplace_back(std::move(to), std::move(stanza));
+    if (!t_handoff_posted) {
+        t_handoff_posted = true;
+        asio::post(current_executor(target), hand_off_all);
+    }
+}
+
+}  // namespace
+
+void Router::deliver(const ResourceEntry& to, xml::ElementRef stanza) const {
+    deliver_on(to.executor, to.session, std::move(stanza));
 }
 
 void Router::deliver(const SessionPtr& to, xml::ElementRef stanza) const {
-    asio::post(to->executor(), [w = std::weak_ptr<Session>(to), stanza = std::move(stanza)] {
-        if (auto s = w.lock()) {
-            s->deliver(stanza);
-        }
-    });
+    deliver_on(to->executor(), to, std::move(stanza));
 }
 
 void Router::send(xml::ElementRef stanza) {

@@ -110,12 +110,12 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
         co_return;
     }
     while (state_ != State::closed) {
+        co_await transport_->readable();
         auto bytes = transport_->read_now();
         if (!bytes) {
             break;
         }
         if (bytes->empty()) {
-            co_await transport_->readable();
             continue;
         }
         // The bytes are in the thread's read buffer: parse them before any co_await.

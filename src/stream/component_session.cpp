@@ -167,12 +167,12 @@ asio::awaitable<void> ComponentSession::run() {
     spdlog::debug("[{}] component connection from {}", id(), transport_->remote_address());
     std::vector<xml::ParseEvent> events;
     while (state_ != State::closed) {
+        co_await transport_->readable();
         auto bytes = transport_->read_now();
         if (!bytes) {
             break;
         }
         if (bytes->empty()) {
-            co_await transport_->readable();
             continue;
         }
         // The bytes are in the thread's read buffer: parse them before any co_await.

@@ -103,7 +103,14 @@ std::optional<std::string_view> TcpTransport::read_now() {
 }
 
 asio::awaitable<void> TcpTransport::readable() {
-    if (closed_ || read_ready_) {
+    if (closed_) {
+        co_return;
+    }
+    if (read_ready_) {
+        // More may be there already. Let the worker's other handlers run
+        // first (deliveries, writes, other connections): a client that
+        // keeps its socket full must not hold the worker.
+        co_await asio::post(socket_.get_executor(), asio::use_awaitable);
         co_return;
     }
     auto want = read_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;

@@ -36,11 +36,13 @@ public:
     TcpTransport& operator=(const TcpTransport&) = delete;
 
     // Reads what has arrived, without waiting: the bytes, an empty view when
-    // nothing is there yet (co_await readable(), then call again), or nullopt
-    // at the end of the stream or on an error. The bytes live in this
-    // thread's read buffer: use them before the next co_await.
+    // nothing is there yet, or nullopt at the end of the stream or on an
+    // error. The bytes live in this thread's read buffer: use them before the
+    // next co_await. Call readable() before every read_now().
     std::optional<std::string_view> read_now();
-    // Waits until read_now() may have something (or the connection closed).
+    // Waits until read_now() may have something (or the connection closed);
+    // when more may be there already, yields to the worker's other handlers
+    // first, so that one connection cannot hold its worker.
     boost::asio::awaitable<void> readable();
 
     // Queues bytes; they are written after the current handlers have run.
