@@ -448,8 +448,7 @@ std::string_view to_string(ParseError e) {
 }
 
 struct StreamParser::Impl {
-    explicit Impl(const ParserLimits& l) : limits(l), reader(Mode::stream, l) {}
-    ParserLimits limits;
+    explicit Impl(const ParserLimits& l) : reader(Mode::stream, l) {}
     Reader reader;
 };
 
