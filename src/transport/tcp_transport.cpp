@@ -122,11 +122,7 @@ asio::awaitable<void> TcpTransport::readable() {
 }
 
 void TcpTransport::write(std::string_view bytes) {
-    if (closed_ || closing_) {
-        return;
-    }
-    out_.append(bytes);
-    schedule_flush();
+    write_with([&](std::string& out) { out.append(bytes); });
 }
 
 void TcpTransport::schedule_flush() {

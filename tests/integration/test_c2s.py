@@ -185,3 +185,26 @@ def test_client_that_never_reads_is_disconnected_not_buffered_forever(server):
     assert "stream error <resource-constraint/> to bob@localhost/asleep" in server.log_text()
     sleeper.close()
     flooder.close()
+
+
+def test_quiet_clients_keep_their_streams_after_the_idle_sweep(server):
+    """Sessions quiet for two idle-sweep periods (5 s each) give back their XML
+    parser state (docs/ARCHITECTURE.md "Memory per connection"); the next
+    stanza rebuilds it inside the stream, so the default namespace of the
+    stream header (RFC 6120 §4.8.3) still applies and chat goes on."""
+    a = server.add_user("alice")
+    b = server.add_user("bob")
+
+    async def scenario():
+        alice = await Client(a + "/x").login(server.c2s_port)
+        bob = await Client(b + "/y").login(server.c2s_port)
+        await asyncio.sleep(11)
+        alice.send_message(mto=b + "/y", mbody="after the sweep", mtype="chat")
+        assert (await bob.next_message())["body"] == "after the sweep"
+        await asyncio.sleep(11)
+        bob.send_message(mto=a + "/x", mbody="still fine", mtype="chat")
+        assert (await alice.next_message())["body"] == "still fine"
+        await alice.close()
+        await bob.close()
+
+    run(scenario())
