@@ -139,6 +139,15 @@ void ModuleContext::on_session(SessionHook hook, SessionHandler h) {
 
 void ModuleContext::on_user_removed(UserHandler h) { table_.user_removed_.push_back(std::move(h)); }
 
+Result<void> ModuleContext::serve_domain(const std::string& domain, std::string name,
+                                         ServiceHandler h) {
+    if (!router_.add_service(domain, std::move(h))) {
+        return fail(fmt::format("domain {} is a local host or served already", domain));
+    }
+    table_.services_.push_back({domain, std::move(name)});
+    return {};
+}
+
 // --- ModuleConfig -------------------------------------------------------------
 
 bool ModuleConfig::has(std::string_view key) const { return values_.find(key) != values_.end(); }

@@ -145,6 +145,17 @@ using SessionHandler = std::function<Awaitable<void>(Session&)>;
 // A user account was removed: delete everything the module keeps for it.
 using UserHandler = std::function<Awaitable<void>(const std::string& bare_jid)>;
 
+// A domain served entirely by a module (a service such as XEP-0045's
+// conference.<host>): the router gives every stanza whose 'to' domain is the
+// service's to its handler, which owns the stanza from then on (answers,
+// bounces or drops it; the router adds nothing). See ModuleContext::serve_domain.
+using ServiceHandler = std::function<Awaitable<void>(StanzaEvent&)>;
+// A service as the host's disco#items lists it (XEP-0030 §4.1).
+struct ServiceItem {
+    std::string jid;
+    std::string name;
+};
+
 // disco#info identity (XEP-0030 §3.1).
 struct Identity {
     std::string category;
@@ -181,6 +192,8 @@ public:
     const std::set<std::string>& features() const { return features_; }
     const std::set<std::string>& account_features() const { return account_features_; }
     const std::set<Identity>& identities() const { return identities_; }
+    // The domains this host's modules serve (ModuleContext::serve_domain).
+    const std::vector<ServiceItem>& services() const { return services_; }
     // Elements added to <stream:features/> after authentication (RFC 6120 §4.3.2).
     const std::vector<xml::ElementRef>& stream_features() const { return stream_features_; }
     // Elements added to <stream:features/> before authentication.
@@ -199,6 +212,7 @@ private:
     std::set<std::string> features_;
     std::set<std::string> account_features_;
     std::set<Identity> identities_;
+    std::vector<ServiceItem> services_;
     std::vector<xml::ElementRef> stream_features_;
     std::vector<xml::ElementRef> pre_auth_features_;
 };
@@ -229,6 +243,12 @@ public:
     void hook(StanzaHook hook, Priority p, StanzaHandler h);
     void on_session(SessionHook hook, SessionHandler h);
     void on_user_removed(UserHandler h);
+    // Claims a whole domain for this module: every stanza addressed to
+    // `domain` or to a JID at it goes to `h`, on the thread that routes it
+    // (checked after the local hosts, before XEP-0114 components). The domain
+    // is listed in the host's disco#items with `name`. Fails when the domain
+    // is a local host or already served. Start-up only.
+    Result<void> serve_domain(const std::string& domain, std::string name, ServiceHandler h);
 
     storage::Storage& storage() { return storage_; }
     Router& router() { return router_; }

@@ -17,6 +17,7 @@ std::unique_ptr<Module> make_vcard_module();
 std::unique_ptr<Module> make_private_module();
 std::unique_ptr<Module> make_blocking_module();
 std::unique_ptr<Module> make_register_module();
+std::unique_ptr<Module> make_muc_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -35,6 +36,11 @@ const std::vector<ModuleInfo>& builtin_modules() {
         {"blocking", "XEP-0191 Blocking Command", true, mod::make_blocking_module, {"max_items"}},
         {"register", "XEP-0077 In-Band Registration", true, mod::make_register_module,
          {"allow_registration", "registrations_per_minute_per_ip", "instructions"}},
+        {"muc", "XEP-0045 Multi-User Chat, XEP-0410 MUC Self-Ping", true, mod::make_muc_module,
+         {"domain", "name", "room_creation", "admins", "max_rooms_per_user", "messages_per_minute",
+          "max_occupants", "max_history", "default_max_occupants", "default_history",
+          "default_public", "default_persistent", "default_members_only", "default_moderated",
+          "default_allow_invites", "default_change_subject", "default_whois"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},

@@ -52,8 +52,15 @@ const HookTable* Router::host(std::string_view domain) const {
     return it == hosts_.end() ? nullptr : it->second;
 }
 
-bool Router::attach_component(const std::string& domain, const SessionPtr& session) {
+bool Router::add_service(const std::string& domain, ServiceHandler handler) {
     if (is_local_host(domain)) {
+        return false;
+    }
+    return services_.emplace(domain, std::move(handler)).second;
+}
+
+bool Router::attach_component(const std::string& domain, const SessionPtr& session) {
+    if (is_local_host(domain) || services_.count(domain)) {
         return false;
     }
     std::lock_guard lock(components_mu_);
@@ -187,6 +194,10 @@ Awaitable<void> Router::route(StanzaEvent& ev) {
     const auto& stanza = ev.stanza;
     if (const HookTable* table = host(ev.to.domain())) {
         co_await route_local(*table, ev);
+        co_return;
+    }
+    if (auto service = services_.find(ev.to.domain()); service != services_.end()) {
+        co_await service->second(ev);  // a domain a module serves (ModuleContext::serve_domain)
         co_return;
     }
     SessionPtr component;

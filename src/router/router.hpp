@@ -35,6 +35,9 @@ public:
     void add_host(const std::string& domain, const HookTable* table);
     const HookTable* host(std::string_view domain) const;
     bool is_local_host(std::string_view domain) const { return host(domain) != nullptr; }
+    // A domain served by a module (ModuleContext::serve_domain), at start-up
+    // only: false when the domain is a local host or served already.
+    bool add_service(const std::string& domain, ServiceHandler handler);
 
     // External components (XEP-0114): a connected component's domain and the
     // session that serves it. attach() is false when the domain is taken.
@@ -73,6 +76,7 @@ private:
     storage::Storage& storage_;
     boost::asio::any_io_executor fallback_;
     std::map<std::string, const HookTable*, std::less<>> hosts_;
+    std::map<std::string, ServiceHandler, std::less<>> services_;  // read-only once serving
     mutable std::mutex components_mu_;
     std::map<std::string, std::weak_ptr<Session>, std::less<>> components_;  // GUARDED_BY(components_mu_)
 };

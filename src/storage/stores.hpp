@@ -121,6 +121,36 @@ public:
     virtual Task<std::size_t> clear(const std::string& user, const std::string& store) = 0;
 };
 
+// --- multi-user chat rooms (XEP-0045 §10.1.3 muc#roomconfig_persistentroom) ---
+// The persistent rooms of a MUC service with their configuration and
+// affiliations; occupants and history are not stored (they do not survive a
+// restart). Rooms are named by their bare JID ("room@conference.example.org").
+struct MucAffiliation {
+    std::string jid;          // a bare JID, or a domain (a ban of a whole server, §9.2)
+    std::string affiliation;  // "owner", "admin", "member", "outcast", or "none" with a nick
+    std::string nick;         // reserved nickname (§9.5), may be empty
+    std::string reason;       // reason of a ban, may be empty
+};
+
+struct MucRoom {
+    std::string jid;
+    std::string config;  // the room configuration as the MUC module serialises it (opaque here)
+    std::string subject;
+    std::vector<MucAffiliation> affiliations;
+};
+
+class MucStore {
+public:
+    virtual ~MucStore() = default;
+    // Every stored room of the service `domain` (the part after '@'), sorted
+    // by JID, each with its affiliations sorted by JID.
+    virtual Task<std::vector<MucRoom>> rooms(const std::string& domain) = 0;
+    // Inserts or replaces the room and its whole affiliation list (one transaction).
+    virtual Task<Unit> put(const MucRoom& room) = 0;
+    // Removes the room and its affiliations; false when there was no such room.
+    virtual Task<bool> remove(const std::string& room) = 0;
+};
+
 // All stores of one backend, opened together.
 class Storage {
 public:
@@ -129,6 +159,7 @@ public:
     virtual RosterStore& roster() = 0;
     virtual OfflineStore& offline() = 0;
     virtual KeyValStore& keyval() = 0;
+    virtual MucStore& muc() = 0;
 };
 
 struct StorageOptions {

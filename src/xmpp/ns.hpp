@@ -69,6 +69,7 @@ inline constexpr N muc_passwordprotected = "muc_passwordprotected";
 inline constexpr N muc_unsecured = "muc_unsecured";
 inline constexpr N muc_persistent = "muc_persistent";
 inline constexpr N muc_temporary = "muc_temporary";
+inline constexpr N muc_self_ping = "http://jabber.org/protocol/muc#self-ping-optimization";  // XEP-0410 §3.3
 // Service Discovery identity of a MUC service or room (§16.2): conference/text.
 inline constexpr N conference_category = "conference";
 inline constexpr N conference_type_text = "text";

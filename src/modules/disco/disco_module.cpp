@@ -1,6 +1,6 @@
 // XEP-0030 Service Discovery v2.5.0: §3.1 disco#info of the server and of an
 // account, §3.2 info nodes (only the caps node; others item-not-found),
-// §4.1 disco#items (empty for now), §7 error conditions, §8 security (the
+// §4.1 disco#items (the domains modules serve, e.g. the MUC service), §7 error conditions, §8 security (the
 // server answers for a bare JID only to the account itself and to contacts
 // with a presence subscription "from"/"both"; others get service-unavailable).
 // XEP-0115 Entity Capabilities v1.6.0: §5.1 the server's verification string
@@ -78,6 +78,14 @@ public:
                                                   table.account_features().end());
         account_info_ = info_query({{"account", "registered", ""}}, account_features);
         empty_items_ = xml::Element::make("query", std::string(ns::disco_items));
+        host_items_ = xml::Element::make("query", std::string(ns::disco_items));
+        for (const auto& service : table.services()) {
+            auto& item = host_items_->add("item", std::string(ns::disco_items));
+            item.set_attr("jid", service.jid);
+            if (!service.name.empty()) {
+                item.set_attr("name", service.name);
+            }
+        }
 
         std::vector<disco::CapsIdentity> caps_ids;
         for (const auto& id : identities) {
@@ -116,15 +124,15 @@ private:
         req.reply(with_node(*host_info_, node));
     }
 
-    // §4.1. TODO(disco): list the host's components and services (MUC,
-    // upload, ...) once they register items; the caps node is never listed
-    // (XEP-0115 §6.2).
+    // §4.1: the domains the host's modules serve (ModuleContext::serve_domain).
+    // TODO(disco): list the host's XEP-0114 components too; the caps node is
+    // never listed (XEP-0115 §6.2).
     Awaitable<void> host_items(IqRequest& req) {
         if (req.payload().attr("node")) {
             req.reply_error(StanzaError(Condition::item_not_found));
             co_return;
         }
-        req.reply(empty_items_->shallow_copy());
+        req.reply(host_items_->shallow_copy());
     }
 
     // §3.1 for an account, with the §8 access rule.
@@ -174,6 +182,7 @@ private:
     xml::ElementPtr host_info_;  // templates, shared by every reply (never changed)
     xml::ElementPtr account_info_;
     xml::ElementPtr empty_items_;
+    xml::ElementPtr host_items_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 //   groupchat, private messages, subject (§7.4, §7.5, §8.1)      messages.cpp
 //   muc#admin roles and affiliations (§8.2-§8.5, §9, §10.3-§10.8) moderation.cpp
 //   muc#owner configuration and destruction (§10.1, §10.2, §10.9) owner.cpp
+//   invitations, declines, voice requests (§7.8.2, §8.6)          requests.cpp
 //   state, look-ups and presence fan-out                          room.cpp
 //
 // Time comes in as a parameter (an injectable clock, STYLE.md b.10) and
@@ -169,6 +170,15 @@ public:
     Outcome private_message(const xmpp::Jid& from, std::string_view to_nick,
                             const xml::Element& message);
     Outcome change_subject(const xmpp::Jid& from, const xml::Element& message, TimePoint now);
+
+    // --- requests (requests.cpp) --------------------------------------------
+    // A message to room@service that is not groupchat (§17.2 rule 1): a
+    // mediated invitation (§7.8.2), a decline (§7.8.2), a voice request from a
+    // visitor or a moderator's approval of one (§8.6). bad-request for any
+    // other message. `changed_affiliations` is set when an invitation to a
+    // members-only room added the invitee to the member list.
+    Outcome room_message(const xmpp::Jid& from, const xml::Element& message,
+                         bool* changed_affiliations = nullptr);
 
     // --- muc#admin (moderation.cpp) ----------------------------------------
     // Each request is applied whole or not at all (§9.2: "SHOULD NOT apply

@@ -85,6 +85,26 @@ CREATE TABLE keyval (
     PRIMARY KEY (user, store, key)
 ) WITHOUT ROWID;
 )sql"},
+    // XEP-0045 persistent rooms (MucStore): configuration, subject, affiliations.
+    {2, R"sql(
+CREATE TABLE muc_rooms (
+    room    TEXT PRIMARY KEY NOT NULL,   -- bare JID room@service
+    service TEXT NOT NULL,               -- the part after '@', for rooms(domain)
+    config  TEXT NOT NULL,               -- serialised by the MUC module
+    subject TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX muc_rooms_by_service ON muc_rooms (service, room);
+
+CREATE TABLE muc_affiliations (
+    room        TEXT NOT NULL REFERENCES muc_rooms (room) ON DELETE CASCADE,
+    jid         TEXT NOT NULL,
+    affiliation TEXT NOT NULL
+                CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast', 'none')),
+    nick        TEXT NOT NULL DEFAULT '',
+    reason      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (room, jid)
+) WITHOUT ROWID;
+)sql"},
 };
 
 std::int64_t pragma_int(Database& db, const char* sql) {

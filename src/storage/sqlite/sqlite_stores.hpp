@@ -71,6 +71,17 @@ private:
     Backend& backend_;
 };
 
+class SqliteMucStore final : public MucStore {
+public:
+    explicit SqliteMucStore(Backend& backend) : backend_(backend) {}
+    Task<std::vector<MucRoom>> rooms(const std::string& domain) override;
+    Task<Unit> put(const MucRoom& room) override;
+    Task<bool> remove(const std::string& room) override;
+
+private:
+    Backend& backend_;
+};
+
 // Opens the database file, applies the settings and migrations, and starts
 // the pool thread. Called by open_storage() for backend "sqlite".
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const StorageOptions& opts);

@@ -82,6 +82,7 @@ protected:
     RosterStore& roster() { return storage_->roster(); }
     OfflineStore& offline() { return storage_->offline(); }
     KeyValStore& keyval() { return storage_->keyval(); }
+    MucStore& muc() { return storage_->muc(); }
 
     boost::asio::io_context ioc_;
     TempDir dir_;

@@ -249,6 +249,27 @@ private:
     FailSwitch& f_;
 };
 
+class MemMuc final : public storage::MucStore {
+public:
+    std::map<std::string, storage::MucRoom> rooms_by_jid;
+    storage::Task<std::vector<storage::MucRoom>> rooms(const std::string& domain) override {
+        std::vector<storage::MucRoom> out;
+        for (const auto& [jid, r] : rooms_by_jid) {
+            if (jid.substr(jid.find('@') + 1) == domain) {
+                out.push_back(r);
+            }
+        }
+        co_return out;
+    }
+    storage::Task<Unit> put(const storage::MucRoom& r) override {
+        rooms_by_jid[r.jid] = r;
+        co_return Unit{};
+    }
+    storage::Task<bool> remove(const std::string& jid) override {
+        co_return rooms_by_jid.erase(jid) > 0;
+    }
+};
+
 class MemStorage final : public storage::Storage {
 public:
     FailSwitch failing;          // accounts, roster, keyval
@@ -257,10 +278,12 @@ public:
     MemRoster roster_{failing};
     MemOffline offline_{offline_failing};
     MemKeyVal keyval_{failing};
+    MemMuc muc_;
     storage::AccountStore& accounts() override { return accounts_; }
     storage::RosterStore& roster() override { return roster_; }
     storage::OfflineStore& offline() override { return offline_; }
     storage::KeyValStore& keyval() override { return keyval_; }
+    storage::MucStore& muc() override { return muc_; }
 };
 
 // --- fake client session ------------------------------------------------------
