@@ -1,8 +1,9 @@
 // XEP-0030 Service Discovery v2.5.0: §3.1 disco#info of the server and of an
 // account, §3.2 info nodes (only the caps node; others item-not-found),
-// §4.1 disco#items (the domains modules serve, e.g. the MUC service), §7 error conditions, §8 security (the
-// server answers for a bare JID only to the account itself and to contacts
-// with a presence subscription "from"/"both"; others get service-unavailable).
+// §4.1 disco#items (the domains modules serve, e.g. the MUC service), §7
+// error conditions, §8 security (the server answers for a bare JID only to
+// the account itself and to contacts with a presence subscription
+// "from"/"both"; others get service-unavailable).
 // XEP-0115 Entity Capabilities v1.6.0: §5.1 the server's verification string
 // (caps.cpp), §6.2 disco#info on the node "node#ver", §6.3 the <c/> stream
 // feature, §7 the caps disco feature.

@@ -132,8 +132,8 @@ void MucService::service_iq(StanzaEvent& ev, const xml::Element& payload) {
     const xml::Element& st = *ev.stanza;
     const bool get = ev.type == "get";
     if (get && payload.is("query", ns::disco_info) && !payload.attr("node")) {
-        router_.send(iq_result(st, info_query(options_.name, {ns::disco_info, ns::disco_items,
-                                                               ns::muc, ns::ping})));
+        router_.send(iq_result(
+            st, info_query(options_.name, {ns::disco_info, ns::disco_items, ns::muc, ns::ping})));
     } else if (get && payload.is("query", ns::disco_items) && !payload.attr("node")) {
         router_.send(iq_result(st, service_items()));
     } else if (get && payload.is("ping", ns::ping)) {
@@ -249,7 +249,8 @@ void MucService::room_iq(StanzaEvent& ev, const SlotPtr& slot, const xml::Elemen
             auto q = xml::Element::make("query", std::string(ns::disco_items));
             if (room.occupant_by_jid(ev.from) != nullptr) {
                 for (const auto& [nick, o] : room.occupants()) {
-                    q->add("item", std::string(ns::disco_items)).set_attr("jid", o.occupant_jid.str());
+                    q->add("item", std::string(ns::disco_items))
+                        .set_attr("jid", o.occupant_jid.str());
                 }
             }
             answer(std::move(q));

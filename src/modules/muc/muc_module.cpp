@@ -62,7 +62,8 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
         }
         start = comma + 1;
     }
-    auto count = [&](std::string_view key, std::int64_t fallback, std::int64_t max) -> Result<std::int64_t> {
+    auto count = [&](std::string_view key, std::int64_t fallback,
+                     std::int64_t max) -> Result<std::int64_t> {
         const auto v = cfg.get_int(key, fallback);
         if (v < 0 || v > max) {
             return fail("modules.muc." + std::string(key) + ": " + std::to_string(v) +
@@ -77,7 +78,8 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
     auto history = count("max_history", 50, 10'000);
     auto default_occupants = count("default_max_occupants", 200, kMax);
     auto default_history = count("default_history", 20, 10'000);
-    for (const auto* r : {&rooms, &rate, &occupants, &history, &default_occupants, &default_history}) {
+    for (const auto* r :
+         {&rooms, &rate, &occupants, &history, &default_occupants, &default_history}) {
         if (!*r) {
             return fail(r->error());
         }
@@ -125,16 +127,16 @@ public:
             return r;
         }
         // ctx does not outlive start(): keep a copy of its logger.
-        service_ = std::make_shared<MucService>(std::move(options), ctx.router(),
-                                                ctx.storage().muc(),
-                                                std::make_shared<spdlog::logger>(ctx.log()));
+        service_ =
+            std::make_shared<MucService>(std::move(options), ctx.router(), ctx.storage().muc(),
+                                         std::make_shared<spdlog::logger>(ctx.log()));
         auto loaded = run_at_start_up(service_->load());
         if (!loaded) {
             return loaded;
         }
         const auto& o = service_->options();
-        return ctx.serve_domain(o.domain, o.name,
-                                [svc = service_.get()](StanzaEvent& ev) { return svc->handle(ev); });
+        return ctx.serve_domain(
+            o.domain, o.name, [svc = service_.get()](StanzaEvent& ev) { return svc->handle(ev); });
     }
 
 private:

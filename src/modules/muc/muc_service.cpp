@@ -126,8 +126,8 @@ bool MucService::commit(Slot& slot, Outcome o, const xml::Element& request, bool
     // §7.14 note, §10.1.3, §10.9: a destroyed room, an empty temporary room
     // and a room whose creator left before configuring it end here.
     const Room& room = slot.room;
-    const bool ended = o.destroyed || (room.occupant_count() == 0 &&
-                                       (room.locked() || !room.config().persistent));
+    const bool ended =
+        o.destroyed || (room.occupant_count() == 0 && (room.locked() || !room.config().persistent));
     if (ended && !slot.gone) {
         slot.gone = true;
         std::lock_guard lock(dir_mu_);
@@ -251,10 +251,10 @@ Awaitable<void> MucService::presence(StanzaEvent& ev) {
                 reply_error(p, StanzaError(Condition::item_not_found, ErrorType::wait));
             }
         } else {
-            must_drain = commit(*slot,
-                                slot->room.handle_presence(ev.from, ev.to.resource(), ev.stanza,
-                                                           Clock::now()),
-                                p, false);
+            must_drain = commit(
+                *slot,
+                slot->room.handle_presence(ev.from, ev.to.resource(), ev.stanza, Clock::now()), p,
+                false);
         }
     }
     if (must_drain) {
@@ -295,10 +295,12 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
                                         false},
                                 m, false);
         } else if (!ev.to.resource().empty()) {
-            must_drain = commit(*slot, room.private_message(ev.from, ev.to.resource(), m), m, false);
+            must_drain =
+                commit(*slot, room.private_message(ev.from, ev.to.resource(), m), m, false);
         } else if (ev.type == "groupchat") {
             const bool subject = m.child("subject", ns::client) != nullptr;
-            must_drain = commit(*slot, room.groupchat_message(ev.from, m, Clock::now()), m, subject);
+            must_drain =
+                commit(*slot, room.groupchat_message(ev.from, m, Clock::now()), m, subject);
         } else {
             bool changed = false;
             auto o = room.room_message(ev.from, m, &changed);

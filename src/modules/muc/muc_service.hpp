@@ -42,10 +42,11 @@ struct ServiceOptions {
     std::string domain;  // the service's JID
     std::string name;    // disco identity name (§6.1)
     Creation creation = Creation::local;
-    std::set<std::string> admins;           // bare JIDs that may always create rooms
-    std::size_t max_rooms_per_user = 100;   // rooms a user created that exist at once; 0 = no limit
-    std::size_t messages_per_minute = 120;  // per occupant session, groupchat and private; 0 = no limit
-    RoomConfig defaults;                    // a new room's configuration
+    std::set<std::string> admins;          // bare JIDs that may always create rooms
+    std::size_t max_rooms_per_user = 100;  // rooms a user created that exist at once; 0 = no limit
+    std::size_t messages_per_minute =
+        120;              // per occupant session, groupchat and private; 0 = no limit
+    RoomConfig defaults;  // a new room's configuration
     ConfigLimits limits;
 };
 
@@ -112,7 +113,7 @@ private:
     storage::MucStore& store_;
     std::shared_ptr<spdlog::logger> log_;
     mutable std::mutex dir_mu_;
-    std::unordered_map<std::string, SlotPtr> rooms_;          // GUARDED_BY(dir_mu_), by bare JID
+    std::unordered_map<std::string, SlotPtr> rooms_;           // GUARDED_BY(dir_mu_), by bare JID
     std::unordered_map<std::string, std::size_t> created_by_;  // GUARDED_BY(dir_mu_)
 };
 

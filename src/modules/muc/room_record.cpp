@@ -114,8 +114,8 @@ RoomConfig parse_config(std::string_view text, RoomConfig c, const ConfigLimits&
         } else if (key == "change_subject") {
             read_bool(v, c.change_subject);
         } else if (key == "allow_pm") {
-            for (AllowPm p : {AllowPm::anyone, AllowPm::participants, AllowPm::moderators,
-                              AllowPm::none}) {
+            for (AllowPm p :
+                 {AllowPm::anyone, AllowPm::participants, AllowPm::moderators, AllowPm::none}) {
                 if (v == to_string(p)) {
                     c.allow_pm = p;
                 }
@@ -130,7 +130,8 @@ RoomConfig parse_config(std::string_view text, RoomConfig c, const ConfigLimits&
                 if (auto r = parse_role(rest.substr(0, comma))) {
                     c.presence_broadcast.insert(*r);
                 }
-                rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+                rest =
+                    comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
             }
         } else if (key == "history_length") {
             read_uint(v, c.history_length, limits.max_history);
@@ -142,8 +143,8 @@ RoomConfig parse_config(std::string_view text, RoomConfig c, const ConfigLimits&
 storage::MucRoom to_record(const Room& room) {
     storage::MucRoom r{room.jid().str(), serialize_config(room.config()), room.subject(), {}};
     for (const auto& [bare, entry] : room.affiliations()) {
-        r.affiliations.push_back({entry.jid.str(), std::string(to_string(entry.affiliation)),
-                                  entry.nick, entry.reason});
+        r.affiliations.push_back(
+            {entry.jid.str(), std::string(to_string(entry.affiliation)), entry.nick, entry.reason});
     }
     return r;
 }

@@ -42,9 +42,10 @@ Task<std::vector<MucRoom>> SqliteMucStore::rooms(const std::string& domain) {
 Task<Unit> SqliteMucStore::put(const MucRoom& room) {
     co_return co_await backend_.run<Unit>([&](Database& db) {
         Transaction tx(db, Transaction::Kind::write);
-        db.query("INSERT INTO muc_rooms (room, service, config, subject) VALUES (?1, ?2, ?3, ?4) "
-                 "ON CONFLICT (room) DO UPDATE SET config = excluded.config, "
-                 "subject = excluded.subject")
+        db.query(
+              "INSERT INTO muc_rooms (room, service, config, subject) VALUES (?1, ?2, ?3, ?4) "
+              "ON CONFLICT (room) DO UPDATE SET config = excluded.config, "
+              "subject = excluded.subject")
             .text(1, room.jid)
             .text(2, domain_of(room.jid))
             .text(3, room.config)
@@ -52,8 +53,9 @@ Task<Unit> SqliteMucStore::put(const MucRoom& room) {
             .exec();
         db.query("DELETE FROM muc_affiliations WHERE room = ?1").text(1, room.jid).exec();
         for (const auto& a : room.affiliations) {
-            db.query("INSERT INTO muc_affiliations (room, jid, affiliation, nick, reason) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)")
+            db.query(
+                  "INSERT INTO muc_affiliations (room, jid, affiliation, nick, reason) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5)")
                 .text(1, room.jid)
                 .text(2, a.jid)
                 .text(3, a.affiliation)

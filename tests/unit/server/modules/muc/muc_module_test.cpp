@@ -43,8 +43,9 @@ TEST(ServeDomain, RouterGivesEveryStanzaForTheDomainToItsModule) {
     auto* service = echo.get();
     ASSERT_TRUE(h.start(std::move(echo)));
     auto alice = h.connect(kAlice);
-    h.send("<message xmlns='jabber:client' from='alice@example.org/home' "
-           "to='x@echo.example.org/y'><body>1</body></message>");
+    h.send(
+        "<message xmlns='jabber:client' from='alice@example.org/home' "
+        "to='x@echo.example.org/y'><body>1</body></message>");
     h.send("<presence xmlns='jabber:client' from='alice@example.org/home' to='echo.example.org'/>");
     ASSERT_EQ(service->seen.size(), 2u);
     EXPECT_TRUE(alice->received.empty());  // nothing bounced: the module owns them
@@ -62,8 +63,9 @@ TEST(ServeDomain, Xep0030_4_1_ServedDomainsInHostItems) {
     ASSERT_TRUE(h.start(mod::make_muc_module()));
     ASSERT_TRUE(h.start(mod::make_disco_module()));
     auto alice = h.connect(kAlice);
-    auto r = h.iq(*alice, "<iq xmlns='jabber:client' to='example.org' type='get' id='i1'>"
-                          "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    auto r = h.iq(*alice,
+                  "<iq xmlns='jabber:client' to='example.org' type='get' id='i1'>"
+                  "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     const auto* q = r->child("query", "http://jabber.org/protocol/disco#items");
     ASSERT_NE(q, nullptr);
     const auto* item = q->child("item", "http://jabber.org/protocol/disco#items");
@@ -82,10 +84,11 @@ TEST(MucModule, Xep0045_10_1_1_CreateThroughTheRouterAndPersist) {
     ModuleHarness h;
     ASSERT_TRUE(h.start(mod::make_muc_module()));
     auto alice = h.connect(kAlice);
-    h.send("<presence xmlns='jabber:client' from='alice@example.org/home' "
-           "to='lounge@conference.example.org/al'><x xmlns='http://jabber.org/protocol/muc'/>"
-           "</presence>",
-           alice.get());
+    h.send(
+        "<presence xmlns='jabber:client' from='alice@example.org/home' "
+        "to='lounge@conference.example.org/al'><x xmlns='http://jabber.org/protocol/muc'/>"
+        "</presence>",
+        alice.get());
     ASSERT_FALSE(alice->received.empty());
     const auto& self = *alice->received.front();
     EXPECT_EQ(self.attr_or("from"), "lounge@conference.example.org/al");
@@ -111,10 +114,11 @@ TEST(MucModule, Xep0045_10_1_3_StoredRoomsLoadAtStart) {
         kRoom, "persistent=1\nmembers_only=1\n", "", {{"alice@example.org", "owner", "", ""}}};
     ASSERT_TRUE(h.start(mod::make_muc_module()));
     auto bob = h.connect("bob@example.org/pda");
-    h.send("<presence xmlns='jabber:client' from='bob@example.org/pda' "
-           "to='lounge@conference.example.org/bob'><x xmlns='http://jabber.org/protocol/muc'/>"
-           "</presence>",
-           bob.get());
+    h.send(
+        "<presence xmlns='jabber:client' from='bob@example.org/pda' "
+        "to='lounge@conference.example.org/bob'><x xmlns='http://jabber.org/protocol/muc'/>"
+        "</presence>",
+        bob.get());
     ASSERT_EQ(bob->received.size(), 1u);
     EXPECT_EQ(error_condition(*bob->received[0]), "registration-required");  // §7.2.6
 }

@@ -140,8 +140,8 @@ TEST(MucRecord, Xep0045_10_1_3_UnknownOrBadValuesKeepDefaultsAndLimits) {
     limits.max_users = 50;
     RoomConfig defaults;
     defaults.history_length = 7;
-    auto c = parse_config("max_users=9999\nhistory_length=x\nfuture_option=1\npublic=0\n",
-                          defaults, limits);
+    auto c = parse_config("max_users=9999\nhistory_length=x\nfuture_option=1\npublic=0\n", defaults,
+                          limits);
     EXPECT_EQ(c.max_users, 50u);
     EXPECT_EQ(c.history_length, 7u);
     EXPECT_FALSE(c.public_room);
