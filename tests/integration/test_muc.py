@@ -612,3 +612,45 @@ def test_xep0045_8_6_voice_request_in_moderated_room(server):
         await alice.close()
         await bob.close()
     run(scenario())
+
+
+# --- service limits ([modules.muc]) ------------------------------------------------------
+
+def test_muc_limits_message_rate_occupants_and_rooms_per_user(tmp_path):
+    from conftest import Server
+    srv = Server(tmp_path, extra_config="[modules.muc]\nmessages_per_minute = 4\n"
+                                        "max_rooms_per_user = 1\n")
+    srv.start()
+    try:
+        async def scenario():
+            alice = await login(srv, "alice")
+            bob = await login(srv, "bob")
+            room = await create_room(alice, "small", "alice", {"muc#roomconfig_maxusers": "1"})
+            # §7.2.9: the room is full (maxusers 1).
+            err = await join(bob, room, "bob", expect_error=True)
+            assert error_of(err) == ("wait", "service-unavailable")
+            # One room per user: the second creation is refused (§10.1.1).
+            err = await join(alice, f"second@{SERVICE}", "alice", expect_error=True)
+            assert error_of(err) == ("cancel", "not-allowed")
+            # 4 a minute allows a burst of one, then policy-violation (wait).
+            alice.send_raw(f"<message to='{room}' type='groupchat'><body>one</body></message>")
+            m = await message(alice, lambda m: m["type"] in ("groupchat", "error") and m["body"])
+            assert m["type"] == "groupchat"
+            alice.send_raw(f"<message to='{room}' type='groupchat'><body>two</body></message>")
+            err = await message(alice, lambda m: m["type"] == "error")
+            assert error_of(err) == ("wait", "policy-violation")
+            await alice.close()
+            await bob.close()
+        run(scenario())
+    finally:
+        assert srv.stop() == 0
+
+
+def test_xep0045_7_2_1_join_without_nickname_is_jid_malformed(server):
+    async def scenario():
+        alice = await login(server, "alice")
+        alice.send_raw(f"<presence to='nonick@{SERVICE}'><x xmlns='{MUC}'/></presence>")
+        p = await alice.next_presence(lambda p: p["type"] == "error")
+        assert error_of(p) == ("modify", "jid-malformed")
+        await alice.close()
+    run(scenario())
