@@ -15,7 +15,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from clients import Client, TIMEOUT, run, q, stanza_error
-from conftest import HOST
+from conftest import HOST, Server
 
 MUC = "http://jabber.org/protocol/muc"
 MUC_USER = MUC + "#user"
@@ -92,6 +92,16 @@ async def iq(c, to, type, payload):
         return await i.send(timeout=TIMEOUT)
     except IqError as e:
         return e.iq
+
+
+def with_muc_config(tmp_path, settings, scenario):
+    """Runs scenario(server) against a parleyd with [modules.muc] `settings`."""
+    srv = Server(tmp_path, extra_config="[modules.muc]\n" + settings)
+    srv.start()
+    try:
+        run(scenario(srv))
+    finally:
+        assert srv.stop() == 0
 
 
 def form(fields, type="submit"):
@@ -234,22 +244,15 @@ def test_xep0045_10_1_3_reserved_room_config_form(server):
 
 
 def test_xep0045_10_1_1_creation_limited_by_policy(tmp_path):
-    from conftest import Server
-    srv = Server(tmp_path, extra_config="[modules.muc]\nroom_creation = \"admins\"\n"
-                                        f"admins = \"alice@{HOST}\"\n")
-    srv.start()
-    try:
-        async def scenario():
-            alice = await login(srv, "alice")
-            bob = await login(srv, "bob")
-            await create_room(alice, "allowed", "alice")
-            err = await join(bob, f"denied@{SERVICE}", "bob", expect_error=True)
-            assert error_of(err) == ("cancel", "not-allowed")  # §10.1.1
-            await alice.close()
-            await bob.close()
-        run(scenario())
-    finally:
-        assert srv.stop() == 0
+    async def scenario(srv):
+        alice = await login(srv, "alice")
+        bob = await login(srv, "bob")
+        await create_room(alice, "allowed", "alice")
+        err = await join(bob, f"denied@{SERVICE}", "bob", expect_error=True)
+        assert error_of(err) == ("cancel", "not-allowed")  # §10.1.1
+        await alice.close()
+        await bob.close()
+    with_muc_config(tmp_path, f"room_creation = \"admins\"\nadmins = \"alice@{HOST}\"\n", scenario)
 
 
 # --- §7.4, §7.5 messages between two and three occupants --------------------------
@@ -617,33 +620,26 @@ def test_xep0045_8_6_voice_request_in_moderated_room(server):
 # --- service limits ([modules.muc]) ------------------------------------------------------
 
 def test_muc_limits_message_rate_occupants_and_rooms_per_user(tmp_path):
-    from conftest import Server
-    srv = Server(tmp_path, extra_config="[modules.muc]\nmessages_per_minute = 4\n"
-                                        "max_rooms_per_user = 1\n")
-    srv.start()
-    try:
-        async def scenario():
-            alice = await login(srv, "alice")
-            bob = await login(srv, "bob")
-            room = await create_room(alice, "small", "alice", {"muc#roomconfig_maxusers": "1"})
-            # §7.2.9: the room is full (maxusers 1).
-            err = await join(bob, room, "bob", expect_error=True)
-            assert error_of(err) == ("wait", "service-unavailable")
-            # One room per user: the second creation is refused (§10.1.1).
-            err = await join(alice, f"second@{SERVICE}", "alice", expect_error=True)
-            assert error_of(err) == ("cancel", "not-allowed")
-            # 4 a minute allows a burst of one, then policy-violation (wait).
-            alice.send_raw(f"<message to='{room}' type='groupchat'><body>one</body></message>")
-            m = await message(alice, lambda m: m["type"] in ("groupchat", "error") and m["body"])
-            assert m["type"] == "groupchat"
-            alice.send_raw(f"<message to='{room}' type='groupchat'><body>two</body></message>")
-            err = await message(alice, lambda m: m["type"] == "error")
-            assert error_of(err) == ("wait", "policy-violation")
-            await alice.close()
-            await bob.close()
-        run(scenario())
-    finally:
-        assert srv.stop() == 0
+    async def scenario(srv):
+        alice = await login(srv, "alice")
+        bob = await login(srv, "bob")
+        room = await create_room(alice, "small", "alice", {"muc#roomconfig_maxusers": "1"})
+        # §7.2.9: the room is full (maxusers 1).
+        err = await join(bob, room, "bob", expect_error=True)
+        assert error_of(err) == ("wait", "service-unavailable")
+        # One room per user: the second creation is refused (§10.1.1).
+        err = await join(alice, f"second@{SERVICE}", "alice", expect_error=True)
+        assert error_of(err) == ("cancel", "not-allowed")
+        # 4 a minute allows a burst of one, then policy-violation (wait).
+        alice.send_raw(f"<message to='{room}' type='groupchat'><body>one</body></message>")
+        m = await message(alice, lambda m: m["type"] in ("groupchat", "error") and m["body"])
+        assert m["type"] == "groupchat"
+        alice.send_raw(f"<message to='{room}' type='groupchat'><body>two</body></message>")
+        err = await message(alice, lambda m: m["type"] == "error")
+        assert error_of(err) == ("wait", "policy-violation")
+        await alice.close()
+        await bob.close()
+    with_muc_config(tmp_path, "messages_per_minute = 4\nmax_rooms_per_user = 1\n", scenario)
 
 
 def test_xep0045_7_2_1_join_without_nickname_is_jid_malformed(server):
