@@ -102,6 +102,8 @@ def with_muc_config(tmp_path, settings, scenario):
         run(scenario(srv))
     finally:
         assert srv.stop() == 0
+        text = srv.log_text()  # as the server fixture: a sanitizer report fails the test
+        assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text, text[-5000:]
 
 
 def form(fields, type="submit"):

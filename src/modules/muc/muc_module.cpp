@@ -43,8 +43,7 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
                     "' is not one of \"anyone\", \"local\", \"admins\"");
     }
     // A comma-separated list of bare JIDs.
-    std::string_view admins = cfg.get_string("admins", "");
-    std::string list(admins);
+    const std::string list = cfg.get_string("admins", "");
     std::size_t start = 0;
     while (start <= list.size()) {
         auto comma = list.find(',', start);
