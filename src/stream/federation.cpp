@@ -100,9 +100,4 @@ void Federation::close_all() {
     }
 }
 
-Federation::Stats Federation::stats() const {
-    std::lock_guard lock(mu_);
-    return Stats{out_.size(), in_.size()};
-}
-
 }  // namespace parley

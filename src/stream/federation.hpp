@@ -53,12 +53,6 @@ public:
     // Shutdown: closes every s2s stream (system-shutdown).
     void close_all();
 
-    struct Stats {
-        std::size_t outgoing = 0;
-        std::size_t incoming = 0;
-    };
-    Stats stats() const;
-
 private:
     using Pair = std::pair<std::string, std::string>;  // (our domain, remote domain)
     std::shared_ptr<S2sOut> outgoing(const std::string& local, const std::string& remote);

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from clients import TIMEOUT, Client, run, subscription, until
-from conftest import Server, stop_and_check
+from conftest import Server, free_port, stop_and_check
 from s2s_util import S2sStream, TestCA, client_cert_context, tls_config
 
 NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -298,3 +298,27 @@ def test_idle_stream_closes_and_next_stanza_opens_a_new_one(tmp_path, ca):
 
         run(scenario())
         assert a.log_text().count("outgoing stream a.test -> b.test ready") == 2
+
+
+def test_xep0368_direct_tls_route(tmp_path, ca):
+    """A static route with tls:// connects with TLS from the first byte to the
+    peer's direct TLS listener (XEP-0368 §3)."""
+    a, b = federated_pair(tmp_path, ca)
+    direct = free_port()
+    b.config.write_text(b.config.read_text().replace("[s2s]\n", f"[s2s]\ndirect_tls_port = {direct}\n", 1))
+    a.config.write_text(a.config.read_text().replace(
+        f'"b.test" = "127.0.0.1:{b.s2s_port}"', f'"b.test" = "tls://127.0.0.1:{direct}"'))
+    with running(a, b):
+        ja, jb = a.add_user("alice"), b.add_user("bob")
+
+        async def scenario():
+            alice = await Client(ja).login(a.c2s_port)
+            bob = await Client(jb).login(b.c2s_port)
+            alice.send_message(mto=jb, mbody="over direct TLS", mtype="chat")
+            m = await bob.next_message()
+            assert (m["from"].bare, m["body"]) == (ja, "over direct TLS")
+            await alice.close()
+            await bob.close()
+
+        run(scenario())
+        assert "s2s connection from 127.0.0.1 (direct TLS)" in b.log_text()
