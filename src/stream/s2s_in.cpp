@@ -257,19 +257,19 @@ void S2sIn::on_db_result(const xml::Element& el) {
         close({StreamCondition::policy_violation, "dialback needs TLS first (s2s policy)"});
         return;
     }
+    // XEP-0344 §2.4: a certificate valid for the domain settles it without
+    // the callback; when the policy asks for one, nothing else will do.
+    auto cert = check_certificate(*from);  // no TLS: no certificate
+    if (cert) {
+        answer("valid");
+        authenticated(*from, fmt::format("dialback with certificate {}",
+                                         s2s::identity_match_name(*cert)));
+        return;
+    }
     if (policy == S2sAuth::certificate) {
-        // Dialback only as the vehicle for a certificate check (XEP-0344
-        // §2.4): the certificate must be valid for the domain.
-        auto cert = check_certificate(*from);
-        if (cert) {
-            answer("valid");
-            authenticated(*from, fmt::format("dialback with certificate {}",
-                                             s2s::identity_match_name(*cert)));
-        } else {
-            spdlog::info("[{}] s2s: {} needs a valid certificate (s2s.auth); {}", id(), *from,
-                         cert.error().message);
-            answer("error", "not-authorized");
-        }
+        spdlog::info("[{}] s2s: {} needs a valid certificate (s2s.auth); {}", id(), *from,
+                     cert.error().message);
+        answer("error", "not-authorized");
         return;
     }
     // Ask the Authoritative Server (XEP-0220 §2.3) over our outgoing stream.
