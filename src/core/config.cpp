@@ -31,6 +31,15 @@ std::vector<std::string> Config::enabled_modules() const {
     return names;
 }
 
+std::string_view s2s_auth_name(S2sAuth a) {
+    switch (a) {
+        case S2sAuth::certificate: return "certificate";
+        case S2sAuth::dialback: return "dialback";
+        case S2sAuth::insecure: return "insecure";
+    }
+    return "?";
+}
+
 Config default_config() {
     Config c;
     c.source = "(defaults)";
@@ -140,6 +149,131 @@ std::string toml_value_text(const toml::node& n) {
     return {};
 }
 
+Result<S2sAuth> parse_s2s_auth(std::string_view s) {
+    if (s == "certificate") {
+        return S2sAuth::certificate;
+    }
+    if (s == "dialback") {
+        return S2sAuth::dialback;
+    }
+    if (s == "insecure") {
+        return S2sAuth::insecure;
+    }
+    return fail(fmt::format("'{}' is not one of \"certificate\", \"dialback\", \"insecure\"", s));
+}
+
+// "host:port", "[v6]:port" or "host" (port 5269); a "tls://" prefix means
+// direct TLS (XEP-0368).
+Result<S2sRoute> parse_s2s_route(std::string_view s) {
+    S2sRoute route;
+    if (s.starts_with("tls://")) {
+        route.direct_tls = true;
+        s.remove_prefix(6);
+    }
+    std::string_view port;
+    if (s.starts_with('[')) {
+        auto close = s.find(']');
+        if (close == std::string_view::npos) {
+            return fail(fmt::format("'{}' has no closing ']'", s));
+        }
+        route.host = std::string(s.substr(1, close - 1));
+        s.remove_prefix(close + 1);
+        if (s.starts_with(':')) {
+            port = s.substr(1);
+        } else if (!s.empty()) {
+            return fail("expected ':port' after ']'");
+        }
+    } else if (auto colon = s.rfind(':'); colon != std::string_view::npos) {
+        route.host = std::string(s.substr(0, colon));
+        port = s.substr(colon + 1);
+    } else {
+        route.host = std::string(s);
+    }
+    if (route.host.empty()) {
+        return fail("the host is empty");
+    }
+    if (!port.empty()) {
+        unsigned value = 0;
+        for (char ch : port) {
+            if (ch < '0' || ch > '9' || value > 65535) {
+                return fail(fmt::format("'{}' is not a port number", port));
+            }
+            value = value * 10 + static_cast<unsigned>(ch - '0');
+        }
+        if (value == 0 || value > 65535) {
+            return fail(fmt::format("'{}' is not a port number", port));
+        }
+        route.port = static_cast<std::uint16_t>(value);
+    }
+    return route;
+}
+
+Result<void> read_s2s(const std::string& path, const toml::table& t, S2sConfig& s) {
+    Reader r(path, t, "s2s.");
+    PARLEY_TRY(r.get("bind", s.listener.bind));
+    s.direct_tls.bind = s.listener.bind;
+    PARLEY_TRY(r.get("port", s.listener.port));
+    PARLEY_TRY(r.get("direct_tls_port", s.direct_tls.port));
+    std::string auth(s2s_auth_name(s.default_auth));
+    PARLEY_TRY(r.get("auth", auth));
+    if (auto a = parse_s2s_auth(auth)) {
+        s.default_auth = *a;
+    } else {
+        return fail(fmt::format("{}: s2s.auth: {}", path, a.error().message));
+    }
+    PARLEY_TRY(r.get("ca_file", s.ca_file));
+    PARLEY_TRY(r.get("dialback_secret", s.dialback_secret));
+    PARLEY_TRY(r.get("dns_servers", s.dns_servers));
+    PARLEY_TRY(r.get("connect_timeout", s.connect_timeout));
+    PARLEY_TRY(r.get("idle_timeout", s.idle_timeout));
+    PARLEY_TRY(r.get("max_queue", s.max_queue));
+    r.allow("routes");
+    r.allow("domains");
+    PARLEY_TRY(r.check_unknown());
+    // Both sub-tables map a domain to a string.
+    auto each = [&](std::string_view name, auto&& take) -> Result<void> {
+        if (!t.contains(name)) {
+            return {};
+        }
+        const auto* table = t[name].as_table();
+        if (!table) {
+            return fail(fmt::format("{}: s2s.{} must be a table of \"domain\" = \"value\"", path,
+                                    name));
+        }
+        for (const auto& [k, v] : *table) {
+            auto domain = xmpp::normalize_domainpart(k.str());
+            auto value = v.template value<std::string>();
+            if (!domain || !value) {
+                return fail(fmt::format("{}:{}: s2s.{}.\"{}\" needs a domain name and a string value",
+                                        path, v.source().begin.line, name, k.str()));
+            }
+            auto r = take(*domain, *value);
+            if (!r) {
+                return fail(fmt::format("{}:{}: s2s.{}.\"{}\": {}", path, v.source().begin.line,
+                                        name, k.str(), r.error().message));
+            }
+        }
+        return {};
+    };
+    PARLEY_TRY(each("routes", [&](const std::string& domain, const std::string& value) -> Result<void> {
+        auto route = parse_s2s_route(value);
+        if (!route) {
+            return fail(route.error());
+        }
+        s.routes[domain] = *route;
+        return {};
+    }));
+    PARLEY_TRY(each("domains", [&](const std::string& domain, const std::string& value) -> Result<void> {
+        auto a = parse_s2s_auth(value);
+        if (!a) {
+            return fail(a.error());
+        }
+        s.domain_auth[domain] = *a;
+        return {};
+    }));
+    return {};
+}
+
 Result<void> validate(Config& c) {
     if (c.hosts.empty()) {
         return fail(fmt::format("{}: 'hosts' is empty: name at least one virtual host", c.source));
@@ -221,7 +355,7 @@ Result<Config> load_config(const std::string& path) {
         return t ? *t : empty;
     };
     // Tables that are present but not tables are an error.
-    for (auto name : {"c2s", "tls", "storage", "components", "modules"}) {
+    for (auto name : {"c2s", "s2s", "tls", "storage", "components", "modules"}) {
         top.allow(name);
         if (root.contains(name) && !section(name)) {
             return fail(fmt::format("{}:{}: '{}' must be a table ([{}])", path,
@@ -251,6 +385,12 @@ Result<Config> load_config(const std::string& path) {
         PARLEY_TRY(r.get("key", c.tls_key));
         PARLEY_TRY(r.get("ciphers", c.tls_ciphers));
         PARLEY_TRY(r.check_unknown());
+    }
+    {
+        auto r = read_s2s(path, table_or_empty("s2s"), c.s2s);
+        if (!r) {
+            return fail(r.error());
+        }
     }
     {
         Reader r(path, table_or_empty("storage"), "storage.");

@@ -21,6 +21,38 @@ struct ListenerConfig {
     std::uint16_t port = 0;   // 0 = disabled
 };
 
+// How a remote domain's server must prove who it is (issue 4; DESIGN.md
+// "Security defaults"): a certificate valid for the domain (RFC 6125, SASL
+// EXTERNAL), or Server Dialback (XEP-0220) when the certificate is not
+// trusted, or anything at all over a stream without TLS (test set-ups only).
+enum class S2sAuth { certificate, dialback, insecure };
+std::string_view s2s_auth_name(S2sAuth a);
+
+struct S2sRoute {
+    std::string host;
+    std::uint16_t port = 5269;
+    bool direct_tls = false;  // XEP-0368: TLS from the first byte
+};
+
+struct S2sConfig {
+    ListenerConfig listener{"::", 5269};
+    ListenerConfig direct_tls{"::", 0};  // XEP-0368 incoming direct TLS; 0 = off
+    S2sAuth default_auth = S2sAuth::certificate;
+    std::map<std::string, S2sAuth, std::less<>> domain_auth;  // per remote domain
+    std::map<std::string, S2sRoute, std::less<>> routes;      // remote domain -> host:port
+    std::string ca_file;           // empty: the system trust store
+    std::string dialback_secret;   // empty: random at start-up
+    std::string dns_servers;       // "ip[:port],..." instead of /etc/resolv.conf
+    std::size_t connect_timeout = 15;  // seconds to reach a ready stream, all targets together
+    std::size_t idle_timeout = 600;    // seconds without a stanza before a stream is closed
+    std::size_t max_queue = 1000;      // stanzas waiting per remote domain while connecting
+
+    S2sAuth auth_for(std::string_view domain) const {
+        auto it = domain_auth.find(domain);
+        return it == domain_auth.end() ? default_auth : it->second;
+    }
+};
+
 struct ComponentConfig {
     std::string domain;
     std::string secret;
@@ -59,6 +91,9 @@ struct Config {
     // External components (XEP-0114)
     ListenerConfig component{"127.0.0.1", 5347};
     std::vector<ComponentConfig> components;
+
+    // Federation (RFC 6120 server-to-server); s2s.listener.port 0 = no federation.
+    S2sConfig s2s;
 
     // Modules: names of the modules to load (default: every built-in module
     // marked default_enabled) and each module's own section.

@@ -30,6 +30,9 @@
 #include "storage/stores.hpp"
 #include "stream/c2s_session.hpp"
 #include "stream/component_session.hpp"
+#include "stream/federation.hpp"
+#include "stream/s2s_in.hpp"
+#include "s2s/domain_name.hpp"
 
 namespace parley {
 
@@ -56,12 +59,14 @@ Result<void> setup_logging(const Config& config) {
 
 namespace {
 
-enum class ListenerKind { c2s_starttls, c2s_direct_tls, component };
+enum class ListenerKind { c2s_starttls, c2s_direct_tls, s2s, s2s_direct_tls, component };
 
 std::string_view kind_name(ListenerKind k) {
     switch (k) {
         case ListenerKind::c2s_starttls: return "c2s";
         case ListenerKind::c2s_direct_tls: return "c2s (direct TLS)";
+        case ListenerKind::s2s: return "servers (s2s)";
+        case ListenerKind::s2s_direct_tls: return "servers (s2s, direct TLS)";
         case ListenerKind::component: return "component";
     }
     return "";
@@ -85,6 +90,8 @@ struct Server::Impl {
     std::atomic<std::uint64_t> next_id{1};
     std::unique_ptr<C2sServices> c2s;
     std::unique_ptr<ComponentServices> components;
+    std::unique_ptr<S2sServices> s2s;
+    std::unique_ptr<Federation> federation;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::unique_ptr<asio::signal_set> signals;
 
@@ -99,6 +106,7 @@ struct Server::Impl {
           stream_opens(config.stream_opens_per_minute) {}
 
     Result<void> load_modules();
+    Result<void> start_federation();
     Result<void> listen(const ListenerConfig& l, ListenerKind kind);
     asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ListenerKind kind);
     void shutdown();
@@ -136,6 +144,32 @@ Result<void> Server::Impl::load_modules() {
         tables.push_back(std::move(table));
     }
     spdlog::info("modules: {}", fmt::join(names, ", "));
+    return {};
+}
+
+Result<void> Server::Impl::start_federation() {
+    const auto& cfg = config.s2s;
+    auto trust = cfg.ca_file.empty() ? s2s::TrustStore::system_default()
+                                     : s2s::TrustStore::from_ca_file(cfg.ca_file);
+    if (!trust) {
+        return fail(fmt::format("{}: s2s.ca_file: {}", config.source, trust.error().message));
+    }
+    auto routes = std::make_shared<s2s::StaticRoutes>();
+    for (const auto& [domain, route] : cfg.routes) {
+        auto ascii = s2s::to_ascii_domain(domain);
+        if (!ascii) {
+            return fail(fmt::format("{}: s2s.routes: '{}' is not a domain name", config.source, domain));
+        }
+        (*routes)[*ascii] = s2s::Target{route.host, route.port, route.direct_tls};
+    }
+    s2s = std::make_unique<S2sServices>(S2sServices{
+        config, *router, *tls, std::move(*trust),
+        cfg.dialback_secret.empty() ? s2s::DialbackSecret::generate()
+                                    : s2s::DialbackSecret(cfg.dialback_secret),
+        std::move(routes), next_id, nullptr});
+    federation = std::make_unique<Federation>(*s2s, workers.context(0).get_executor());
+    s2s->federation = federation.get();
+    router->set_remote(federation.get());
     return {};
 }
 
@@ -210,6 +244,8 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor, Listene
         switch (kind) {
             case ListenerKind::c2s_starttls: C2sSession::start(*c2s, std::move(socket), false); break;
             case ListenerKind::c2s_direct_tls: C2sSession::start(*c2s, std::move(socket), true); break;
+            case ListenerKind::s2s: S2sIn::start(*s2s, std::move(socket), false); break;
+            case ListenerKind::s2s_direct_tls: S2sIn::start(*s2s, std::move(socket), true); break;
             case ListenerKind::component: start_component_session(*components, std::move(socket)); break;
         }
     }
@@ -265,6 +301,19 @@ Result<void> Server::start() {
             return r;
         }
     }
+    if (cfg.s2s.listener.port) {
+        auto f = d.start_federation();
+        if (!f) {
+            return f;
+        }
+        for (auto [l, kind] : {std::pair{&cfg.s2s.listener, ListenerKind::s2s},
+                               std::pair{&cfg.s2s.direct_tls, ListenerKind::s2s_direct_tls}}) {
+            auto r = d.listen(*l, kind);
+            if (!r) {
+                return r;
+            }
+        }
+    }
     if (!cfg.components.empty()) {
         auto r = d.listen(cfg.component, ListenerKind::component);
         if (!r) {
@@ -288,6 +337,18 @@ Result<void> Server::start() {
                      cfg.c2s_direct_tls.port
                          ? fmt::format(", port {} (direct TLS, XEP-0368)", cfg.c2s_direct_tls.port)
                          : "");
+    }
+    if (cfg.s2s.listener.port) {
+        spdlog::info("servers: port {}{}; peers authenticate by {} by default{}", cfg.s2s.listener.port,
+                     cfg.s2s.direct_tls.port
+                         ? fmt::format(", port {} (direct TLS, XEP-0368)", cfg.s2s.direct_tls.port)
+                         : "",
+                     s2s_auth_name(cfg.s2s.default_auth),
+                     cfg.s2s.routes.empty()
+                         ? ""
+                         : fmt::format(" ({} static route(s))", cfg.s2s.routes.size()));
+    } else {
+        spdlog::info("federation is off (s2s.port = 0)");
     }
     for (const auto& c : cfg.components) {
         spdlog::info("component {} may connect on {}:{}", c.domain, cfg.component.bind,
@@ -317,6 +378,9 @@ void Server::Impl::shutdown() {
             boost::system::error_code ec;
             a->close(ec);
         });
+    }
+    if (federation) {
+        federation->close_all();
     }
     for (const auto& s : sessions.all()) {
         asio::post(s->executor(), [s] { s->close({xmpp::StreamCondition::system_shutdown, {}}); });

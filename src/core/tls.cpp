@@ -63,7 +63,37 @@ int on_servername(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_OK;
 }
 
+Result<std::unique_ptr<ssl::context>> make_context(const Config& config, ssl::context::method method,
+                                                   const std::string& cert_path,
+                                                   const std::string& key_path) {
+    auto ctx = std::make_unique<ssl::context>(method);
+    SSL_CTX* native = ctx->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                    SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+    if (!SSL_CTX_set_cipher_list(native, config.tls_ciphers.c_str())) {
+        return fail(fmt::format("{}: tls.ciphers: no usable cipher in '{}'", config.source,
+                                config.tls_ciphers));
+    }
+    if (SSL_CTX_use_certificate_chain_file(native, cert_path.c_str()) != 1) {
+        return fail(fmt::format("cannot load the certificate {}: {} (is it a PEM file?)",
+                                cert_path, openssl_error()));
+    }
+    if (SSL_CTX_use_PrivateKey_file(native, key_path.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(native) != 1) {
+        return fail(fmt::format("cannot load the private key {}: {} (does it match {}?)", key_path,
+                                openssl_error(), cert_path));
+    }
+    return ctx;
+}
+
 }  // namespace
+
+SSL_CTX* TlsContexts::client_context(std::string_view host) const {
+    auto it = client_contexts_.find(host);
+    return it == client_contexts_.end() ? nullptr : it->second->native_handle();
+}
 
 Result<void> generate_self_signed(const std::string& host, const std::string& cert_path,
                                   const std::string& key_path) {
@@ -151,28 +181,24 @@ Result<std::unique_ptr<TlsContexts>> TlsContexts::create(const Config& config) {
                 info.generated = true;
             }
         }
-        auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
-        SSL_CTX* native = ctx->native_handle();
-        SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-        SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                        SSL_OP_NO_RENEGOTIATION);
-        SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
-        if (!SSL_CTX_set_cipher_list(native, config.tls_ciphers.c_str())) {
-            return fail(fmt::format("{}: tls.ciphers: no usable cipher in '{}'", config.source,
-                                    config.tls_ciphers));
+        auto ctx = make_context(config, ssl::context::tls_server, info.path, key_path);
+        if (!ctx) {
+            return fail(ctx.error());
         }
-        if (SSL_CTX_use_certificate_chain_file(native, info.path.c_str()) != 1) {
-            return fail(fmt::format("cannot load the certificate {}: {} (is it a PEM file?)",
-                                    info.path, openssl_error()));
-        }
-        if (SSL_CTX_use_PrivateKey_file(native, key_path.c_str(), SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(native) != 1) {
-            return fail(fmt::format("cannot load the private key {}: {} (does it match {}?)",
-                                    key_path, openssl_error(), info.path));
+        // s2s peers are asked for a client certificate (RFC 6120 §13.7.2.1) per
+        // connection (TcpTransport::Handshake::request_peer_certificate); a
+        // session id context must be set for that (OpenSSL refuses to resume
+        // sessions of a verifying server without one).
+        static constexpr unsigned char kSidContext[] = "parley";
+        SSL_CTX_set_session_id_context((*ctx)->native_handle(), kSidContext, sizeof kSidContext - 1);
+        auto client = make_context(config, ssl::context::tls_client, info.path, key_path);
+        if (!client) {
+            return fail(client.error());
         }
         info.sha256 = fingerprint(info.path);
         out->certs_.push_back(info);
-        out->contexts_.emplace(host, std::move(ctx));
+        out->contexts_.emplace(host, std::move(*ctx));
+        out->client_contexts_.emplace(host, std::move(*client));
     }
     // SNI on the first host's context (the one handshakes start with).
     auto* def = out->contexts_.begin()->second->native_handle();

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/config.hpp"
 #include "core/result.hpp"
@@ -24,6 +25,12 @@ public:
     // requested host's context.
     boost::asio::ssl::context& default_context() { return *contexts_.begin()->second; }
 
+    // A context for connecting to other servers (s2s, RFC 6120 §5.4.3.2 as
+    // the initiating entity) that presents `host`'s certificate as the TLS
+    // client certificate; the peer's certificate is checked after the
+    // handshake (s2s/cert_verify), not by OpenSSL. nullptr for an unknown host.
+    SSL_CTX* client_context(std::string_view host) const;
+
     struct CertInfo {
         std::string host;
         std::string path;
@@ -34,6 +41,7 @@ public:
 
 private:
     std::map<std::string, std::unique_ptr<boost::asio::ssl::context>> contexts_;
+    std::map<std::string, std::unique_ptr<boost::asio::ssl::context>, std::less<>> client_contexts_;
     std::vector<CertInfo> certs_;
 };
 

@@ -212,9 +212,22 @@ Awaitable<void> Router::route(StanzaEvent& ev) {
         deliver(component, stanza);
         co_return;
     }
-    // Federation arrives with the s2s issue; until then a remote domain is
-    // unreachable (RFC 6120 §10.4.3 when no connection can be made).
+    // RFC 6120 §10.4: a remote domain. Only our own domains' stanzas leave
+    // (a stanza from another server for a third one is not relayed).
+    if (remote_ && serves(ev.from.domain())) {
+        remote_->send(ev);
+        co_return;
+    }
     bounce(*stanza, StanzaError(Condition::remote_server_not_found));
+}
+
+bool Router::serves(std::string_view domain) const {
+    if (is_local_host(domain) || services_.count(domain)) {
+        return true;
+    }
+    std::lock_guard lock(components_mu_);
+    auto it = components_.find(domain);
+    return it != components_.end() && !it->second.expired();
 }
 
 Awaitable<void> Router::route_local(const HookTable& table, StanzaEvent& ev) {

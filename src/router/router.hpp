@@ -25,6 +25,17 @@ namespace storage {
 class Storage;
 }
 
+// Where stanzas for domains this server does not serve go: federation
+// (stream/federation.hpp). Set once at start-up.
+class RemoteRoute {
+public:
+    virtual ~RemoteRoute() = default;
+    // Takes a stanza from one of our domains (ev.from) to ev.to's domain; it
+    // is delivered over a server-to-server stream or bounced with an error
+    // (RFC 6120 §8.3.3.15/16), never dropped. Any thread.
+    virtual void send(StanzaEvent& ev) = 0;
+};
+
 class Router {
 public:
     // `fallback` runs send() tasks started from threads that are not workers.
@@ -43,6 +54,13 @@ public:
     // session that serves it. attach() is false when the domain is taken.
     bool attach_component(const std::string& domain, const SessionPtr& session);
     void detach_component(const std::string& domain, const Session* session);
+
+    // Stanzas for other domains go to `remote` (nullptr: bounced with
+    // remote-server-not-found). At start-up only.
+    void set_remote(RemoteRoute* remote) { remote_ = remote; }
+    // True for a domain this server answers for: a virtual host, a domain a
+    // module serves, or a connected component.
+    bool serves(std::string_view domain) const;
 
     // Routes a stanza whose 'from' is set and trusted. `origin` is the local
     // client session that sent it (nullptr for the server's own stanzas).
@@ -77,6 +95,7 @@ private:
     boost::asio::any_io_executor fallback_;
     std::map<std::string, const HookTable*, std::less<>> hosts_;
     std::map<std::string, ServiceHandler, std::less<>> services_;  // read-only once serving
+    RemoteRoute* remote_ = nullptr;
     mutable std::mutex components_mu_;
     std::map<std::string, std::weak_ptr<Session>, std::less<>> components_;  // GUARDED_BY(components_mu_)
 };

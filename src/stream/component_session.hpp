@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "core/session.hpp"
+#include "stream/stream_util.hpp"
 #include "xml/stream_parser.hpp"
 
 namespace parley {
@@ -47,15 +48,6 @@ std::string component_handshake_digest(std::string_view stream_id, std::string_v
 // accepted) is that digest. Compares in constant time.
 bool component_handshake_matches(std::string_view received, std::string_view stream_id,
                                  std::string_view secret);
-
-// A copy of `e` in which every element, at any depth, whose namespace is one
-// of `from` is in namespace `to` instead. Subtrees with nothing to rename are
-// shared, not copied; the top element is always new. Used to move stanzas
-// between jabber:client (what the router and modules see) and
-// jabber:component:accept (what is on the wire), children such as <body/>
-// included.
-xml::ElementPtr rename_namespace(const xml::Element& e,
-                                 std::initializer_list<std::string_view> from, std::string_view to);
 
 class ComponentSession final : public Session {
 public:

@@ -42,4 +42,54 @@ xmpp::StreamCondition stream_condition(xml::ParseError e) {
     }
 }
 
+namespace {
+
+bool one_of(std::string_view ns, std::initializer_list<std::string_view> set) {
+    return std::find(set.begin(), set.end(), ns) != set.end();
+}
+
+// rename_namespace() for a subtree: nullptr when nothing in it changes, so
+// that unchanged subtrees are shared.
+xml::ElementPtr rename_changed(const xml::Element& e, std::initializer_list<std::string_view> from,
+                               std::string_view to) {
+    const auto& nodes = e.nodes();
+    std::vector<std::pair<std::size_t, xml::ElementPtr>> renamed;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto* child = std::get_if<xml::ElementPtr>(&nodes[i]);
+        if (child && *child) {
+            if (auto r = rename_changed(**child, from, to)) {
+                renamed.emplace_back(i, std::move(r));
+            }
+        }
+    }
+    if (renamed.empty() && !one_of(e.ns(), from)) {
+        return nullptr;
+    }
+    auto out = xml::Element::make(e.name(), one_of(e.ns(), from) ? std::string(to) : e.ns());
+    for (const auto& a : e.attributes()) {
+        out->set_attr(a.name, a.value);
+    }
+    auto next = renamed.begin();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (next != renamed.end() && next->first == i) {
+            out->add_child(std::move(next->second));
+            ++next;
+        } else if (const auto* text = std::get_if<std::string>(&nodes[i])) {
+            out->add_text(*text);
+        } else {
+            out->add_child(std::get<xml::ElementPtr>(nodes[i]));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+xml::ElementPtr rename_namespace(const xml::Element& e,
+                                 std::initializer_list<std::string_view> from,
+                                 std::string_view to) {
+    auto r = rename_changed(e, from, to);
+    return r ? r : e.shallow_copy();
+}
+
 }  // namespace parley

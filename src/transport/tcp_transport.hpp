@@ -28,6 +28,18 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 namespace parley {
 
+// How handshake() runs: as the TLS server (clients, incoming s2s) or the
+// TLS client (outgoing s2s, with SNI); whether a server asks the peer for
+// its certificate (s2s, RFC 6120 §13.7.2.1). Any certificate is accepted
+// during the handshake; the stream checks it afterwards (peer_certificate).
+// Trivially destructible on purpose: GCC 12 destroys a by-value coroutine
+// parameter that owns memory twice when it is a temporary.
+struct TlsHandshake {
+    bool client = false;
+    std::string_view server_name;  // SNI, client side; must outlive the handshake
+    bool request_peer_certificate = false;
+};
+
 class TcpTransport : public std::enable_shared_from_this<TcpTransport> {
 public:
     explicit TcpTransport(boost::asio::ip::tcp::socket socket);
@@ -59,8 +71,9 @@ public:
     // Writes everything queued now and waits until it has been written (or
     // the connection failed).
     boost::asio::awaitable<void> drain();
-    // TLS handshake as server; false when it failed.
-    boost::asio::awaitable<bool> handshake(SSL_CTX* ctx);
+    using Handshake = TlsHandshake;
+    // TLS handshake; false when it failed.
+    boost::asio::awaitable<bool> handshake(SSL_CTX* ctx, Handshake how = {});
     // Writes what is queued, then closes (with a TLS close_notify).
     void close_after_write();
     // Closes now.

@@ -24,6 +24,10 @@ inline constexpr N pre_approval = "urn:xmpp:features:pre-approval";
 inline constexpr N xml = "http://www.w3.org/XML/1998/namespace";
 
 // XEPs
+inline constexpr N dialback = "jabber:server:dialback";                // XEP-0220
+inline constexpr N dialback_feature = "urn:xmpp:features:dialback";
+inline constexpr N bidi = "urn:xmpp:bidi";                              // XEP-0288
+inline constexpr N bidi_feature = "urn:xmpp:features:bidi";
 inline constexpr N component_accept = "jabber:component:accept";       // XEP-0114
 inline constexpr N disco_info = "http://jabber.org/protocol/disco#info";  // XEP-0030
 inline constexpr N disco_items = "http://jabber.org/protocol/disco#items";

@@ -109,7 +109,22 @@ class Client(slixmpp.ClientXMPP):
         """Returns once the server has processed everything this client sent
         before: a session handles its stanzas in order, so the answer to a
         ping to the server comes after the effects of the stanzas before it."""
-        await self.plugin["xep_0199"].send_ping(HOST, timeout=TIMEOUT)
+        await self.plugin["xep_0199"].send_ping(self.boundjid.domain, timeout=TIMEOUT)
+
+
+async def until(pred, timeout=TIMEOUT):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not pred():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def subscription(client, contact):
+    """The subscription state of `contact` in the client's roster (None: no item)."""
+    roster = client.client_roster
+    return roster[contact]["subscription"] if contact in roster else None
 
 
 def run(coro):

@@ -28,21 +28,33 @@ def free_port():
         return s.getsockname()[1]
 
 
+def closed_port():
+    """A UDP port on loopback that nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     """One parleyd process and its config."""
 
     def __init__(self, tmp: Path, extra_config: str = "", c2s_config: str = "",
-                 auth_failures_per_minute: int = 20):
+                 auth_failures_per_minute: int = 20, host: str = HOST, s2s_config: str = ""):
         """extra_config goes at the end of the file (start it with a [table]);
-        c2s_config adds lines to the [c2s] table."""
+        c2s_config and s2s_config add lines to the [c2s] and [s2s] tables.
+        Federation listens on a free port; DNS goes to a closed port, so a
+        remote domain without a static route is unreachable at once."""
         self.dir = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.host = host
         self.c2s_port = free_port()
         self.tls_port = free_port()
         self.component_port = free_port()
+        self.s2s_port = free_port()
         self.config = tmp / "parley.toml"
         self.log = tmp / "parleyd.log"
         self.config.write_text(f"""
-hosts = ["{HOST}"]
+hosts = ["{host}"]
 data_dir = "{tmp / 'data'}"
 workers = 2
 log_level = "debug"
@@ -54,10 +66,16 @@ direct_tls_port = {self.tls_port}
 auth_failures_per_minute = {auth_failures_per_minute}
 {c2s_config}
 
+[s2s]
+bind = "127.0.0.1"
+port = {self.s2s_port}
+dns_servers = "127.0.0.1:{closed_port()}"
+{s2s_config}
+
 [components]
 bind = "127.0.0.1"
 port = {self.component_port}
-secrets = {{ "gateway.{HOST}" = "s3cret" }}
+secrets = {{ "gateway.{host}" = "s3cret" }}
 {extra_config}
 """)
         self.proc = None
@@ -67,8 +85,8 @@ secrets = {{ "gateway.{HOST}" = "s3cret" }}
                               input=input, capture_output=True, text=True, check=check, timeout=60)
 
     def add_user(self, local, password=PASSWORD):
-        self.ctl("adduser", f"{local}@{HOST}", password)
-        return f"{local}@{HOST}"
+        self.ctl("adduser", f"{local}@{self.host}", password)
+        return f"{local}@{self.host}"
 
     def start(self):
         self.logfile = open(self.log, "w")
@@ -100,14 +118,18 @@ secrets = {{ "gateway.{HOST}" = "s3cret" }}
         return self.log.read_text(errors="replace")
 
 
+def stop_and_check(srv):
+    """Stops parleyd; a sanitizer report or a crash fails the test that caused it."""
+    code = srv.stop()
+    text = srv.log_text()
+    assert "ERROR: AddressSanitizer" not in text, text[-5000:]
+    assert "runtime error:" not in text, text[-5000:]
+    assert code == 0, f"parleyd exited with {code}:\n{text[-5000:]}"
+
+
 @pytest.fixture
 def server(tmp_path):
     srv = Server(tmp_path)
     srv.start()
     yield srv
-    code = srv.stop()
-    text = srv.log_text()
-    # A sanitizer report or a crash fails the test that caused it.
-    assert "ERROR: AddressSanitizer" not in text, text[-5000:]
-    assert "runtime error:" not in text, text[-5000:]
-    assert code == 0, f"parleyd exited with {code}:\n{text[-5000:]}"
+    stop_and_check(srv)

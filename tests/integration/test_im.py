@@ -1,22 +1,8 @@
 """Instant messaging and presence with real clients (RFC 6121, XEP-0160, XEP-0191)."""
 import asyncio
 
-from clients import Client, run, TIMEOUT
+from clients import Client, run, TIMEOUT, subscription, until
 from conftest import Server
-
-
-async def until(pred, timeout=TIMEOUT):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-def subscription(client, contact):
-    roster = client.client_roster
-    return roster[contact]["subscription"] if contact in roster else None
 
 
 async def befriend(alice, bob, a, b):

@@ -104,3 +104,70 @@ TEST_F(ConfigFile, MissingFileIsExplained) {
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST_F(ConfigFile, S2sDefaultsRequireCertificates) {
+    // DESIGN.md "Security defaults": certificate verification, dialback only
+    // where the operator allows it; RFC 6120 §14.7 port 5269.
+    auto c = default_config();
+    EXPECT_EQ(c.s2s.listener.port, 5269);
+    EXPECT_EQ(c.s2s.direct_tls.port, 0);
+    EXPECT_EQ(c.s2s.default_auth, S2sAuth::certificate);
+    EXPECT_EQ(c.s2s.auth_for("anywhere.example"), S2sAuth::certificate);
+    EXPECT_TRUE(c.s2s.routes.empty());
+}
+
+TEST_F(ConfigFile, S2sRoutesAndPerDomainPolicy) {
+    auto c = load_config(write(R"(
+[s2s]
+port = 15269
+direct_tls_port = 15270
+auth = "dialback"
+connect_timeout = 3
+routes = { "B.Test" = "127.0.0.1:5300", "c.test" = "tls://[::1]:5301", "d.test" = "relay.d.test" }
+domains = { "legacy.test" = "insecure", "bank.test" = "certificate" }
+)"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->s2s.listener.port, 15269);
+    EXPECT_EQ(c->s2s.direct_tls.port, 15270);
+    EXPECT_EQ(c->s2s.connect_timeout, 3u);
+    EXPECT_EQ(c->s2s.auth_for("other.test"), S2sAuth::dialback);
+    EXPECT_EQ(c->s2s.auth_for("legacy.test"), S2sAuth::insecure);
+    EXPECT_EQ(c->s2s.auth_for("bank.test"), S2sAuth::certificate);
+    // Domains are normalized (RFC 7622 §3.2); a route without a port uses 5269.
+    ASSERT_EQ(c->s2s.routes.size(), 3u);
+    const auto& b = c->s2s.routes.at("b.test");
+    EXPECT_EQ(b.host, "127.0.0.1");
+    EXPECT_EQ(b.port, 5300);
+    EXPECT_FALSE(b.direct_tls);
+    const auto& d = c->s2s.routes.at("c.test");
+    EXPECT_EQ(d.host, "::1");
+    EXPECT_EQ(d.port, 5301);
+    EXPECT_TRUE(d.direct_tls);
+    EXPECT_EQ(c->s2s.routes.at("d.test").port, 5269);
+}
+
+TEST_F(ConfigFile, S2sBadValuesSayWhatIsWrong) {
+    auto bad_auth = load_config(write("[s2s]\nauth = \"trust-me\"\n"));
+    ASSERT_FALSE(bad_auth);
+    EXPECT_NE(bad_auth.error().message.find("s2s.auth"), std::string::npos) << bad_auth.error().message;
+    EXPECT_NE(bad_auth.error().message.find("\"dialback\""), std::string::npos);
+
+    auto bad_port = load_config(write("[s2s]\nroutes = { \"b.test\" = \"host:99999\" }\n"));
+    ASSERT_FALSE(bad_port);
+    EXPECT_NE(bad_port.error().message.find(":2: s2s.routes.\"b.test\""), std::string::npos)
+        << bad_port.error().message;
+
+    auto bad_policy = load_config(write("[s2s]\ndomains = { \"b.test\" = 1 }\n"));
+    ASSERT_FALSE(bad_policy);
+    EXPECT_NE(bad_policy.error().message.find("string value"), std::string::npos);
+
+    auto unknown = load_config(write("[s2s]\nprot = 1\n"));
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("unknown setting 's2s.prot'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley
