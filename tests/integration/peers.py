@@ -10,6 +10,7 @@ the peers the same way (shared/PEERS.md)."""
 import importlib.machinery
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -169,6 +170,12 @@ class Prosody(Peer, compare.Prosody):
     def log_files(self):
         return [self.dir / "stdout.log", self.dir / "data" / "prosody.log"]
 
+    def external_lines(self, remote):
+        """Patterns of what this peer logs when `remote` authenticated to it,
+        and it to `remote`, with SASL EXTERNAL."""
+        return [f"Accepting SASL EXTERNAL identity from {re.escape(remote)}\\b",
+                f"SASL EXTERNAL with {re.escape(remote)} succeeded"]
+
     def add_user(self, local, host, password=PASSWORD):
         compare.run(self.as_user() + ["prosodyctl", "--config", str(self.config), "register",
                                       local, host, password], 60, "prosodyctl register")
@@ -207,6 +214,10 @@ class Ejabberd(Peer, compare.Ejabberd):
     def log_files(self):
         return [self.dir / "stdout.log", self.dir / "logs" / "ejabberd.log",
                 self.dir / "logs" / "error.log"]
+
+    def external_lines(self, remote):
+        return [f"Accepted inbound s2s EXTERNAL authentication {re.escape(remote)} -> ",
+                f"Accepted outbound s2s EXTERNAL authentication \\S+ -> {re.escape(remote)} "]
 
     def add_user(self, local, host, password=PASSWORD):
         compare.run(self.ctl + ["register", local, host, password], 60, "ejabberdctl register",

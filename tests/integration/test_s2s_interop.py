@@ -11,6 +11,7 @@ with certificates nobody trusts.
 Run as root (the peers run as their system users); needs
 scripts/install-deps --test. A missing peer fails, it is never skipped."""
 import os
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -179,6 +180,10 @@ def federation_with(tmp_path, env, peer, peer_domain, host, auth):
     outgoing, incoming = EXPECTED[auth]
     assert out and all(outgoing in l for l in out), out
     assert inc and all(incoming in l for l in inc), inc
+    # The peer agrees: SASL EXTERNAL both ways with certificates, never with dialback.
+    peer_log = peer.log_text()
+    for pattern in peer.external_lines(host):
+        assert bool(re.search(pattern, peer_log)) == (auth == "certificate"), pattern
 
 
 def test_prosody_certificates_sasl_external(tmp_path, env, prosody):
