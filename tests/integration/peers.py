@@ -60,13 +60,14 @@ def workdir():
 
 class DnsStub:
     """UDP DNS on 127.0.0.1: _xmpp-server._tcp.DOMAIN SRV 0 0 PORT localhost.
-    for each registered domain, localhost. A 127.0.0.1, NXDOMAIN otherwise
-    (so _xmpps-server._tcp and A fallbacks find nothing)."""
+    for each registered domain and localhost. A 127.0.0.1; the names above
+    those (DOMAIN, _tcp.DOMAIN) exist without data, every other name is
+    NXDOMAIN (so _xmpps-server._tcp and the A/AAAA fallbacks find nothing)."""
 
     def __init__(self):
+        import dns.flags
         import dns.message
         import dns.rcode
-        import dns.rdataclass
         import dns.rdatatype
         import dns.rrset
         self._dns = dns
@@ -99,9 +100,8 @@ class DnsStub:
             if q.rdtype == dns.rdatatype.A:
                 response.answer.append(dns.rrset.from_text(q.name, 5, "IN", "A", "127.0.0.1"))
         elif not any(f"{prefix}{d}.".endswith("." + name) for d in self.records):
-            # Only names above a record exist (empty non-terminals such as
-            # _tcp.DOMAIN answer NOERROR: RFC 8020 lets a resolver take an
-            # NXDOMAIN there for the whole subtree, and unbound does).
+            # Names above a record exist, as in a real zone: an NXDOMAIN for
+            # DOMAIN or _tcp.DOMAIN would deny the whole subtree (RFC 8020).
             response.set_rcode(dns.rcode.NXDOMAIN)
         self.queries.append((name, dns.rdatatype.to_text(q.rdtype), dns.rcode.to_text(response.rcode()),
                              len(response.answer)))
