@@ -238,7 +238,8 @@ void S2sIn::on_db_result(const xml::Element& el) {
         r->set_attr("to", from ? *from : std::string(el.attr_or("from")));
         r->set_attr("type", std::string(type));
         if (!error_condition.empty()) {
-            auto& e = r->add("error", std::string(ns::dialback));
+            // XEP-0220 §2.4: <error/> is unprefixed inside <db:result/>, so in jabber:server.
+            auto& e = r->add("error", std::string(ns::server));
             e.set_attr("type", "cancel");
             e.add(std::string(error_condition), std::string(ns::stanzas));
         }

@@ -91,7 +91,9 @@ void S2sStream::send_header(std::string_view from, std::string_view to, std::str
 
 void S2sStream::send(const xml::Element& e) {
     if (!closed_ && transport_) {
-        transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::server}); });
+        // db:result and db:verify with the prefix our header declared (XEP-0220 §2.1).
+        transport_->write_with(
+            [&](std::string& out) { xml::serialize(e, out, {ns::server, /*dialback_prefix=*/true}); });
     }
 }
 

@@ -21,6 +21,7 @@ namespace {
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kClientNs = "jabber:client";
 constexpr std::string_view kServerNs = "jabber:server";
+constexpr std::string_view kDialbackNs = "jabber:server:dialback";  // XEP-0220
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
 
 bool is_client_or_server(std::string_view ns) { return ns == kClientNs || ns == kServerNs; }
@@ -225,10 +226,12 @@ bool has_content(const Element& e) {
 }
 
 // `scope` is the default namespace in scope where `e` is written;
-// `stream_bound` says whether the stream: prefix is declared there.
+// `stream_bound` says whether the stream: prefix is declared there, and
+// `db_bound` whether the db: prefix is (SerializeOptions::dialback_prefix).
 void write_element(const Element& e, std::string& out, std::string_view scope, bool stream_bound,
-                   bool top) {
+                   bool db_bound, bool top) {
     const bool in_streams_ns = e.ns() == kStreamsNs;
+    const bool db_prefixed = db_bound && e.ns() == kDialbackNs;
     std::string_view child_scope = scope;
     out += '<';
     if (in_streams_ns) {
@@ -238,6 +241,9 @@ void write_element(const Element& e, std::string& out, std::string_view scope, b
             write_attr(out, "xmlns", "stream", kStreamsNs);
             stream_bound = true;
         }
+    } else if (db_prefixed) {
+        out += "db:";
+        out += e.name();  // the default namespace stays `scope` for the children
     } else {
         out += e.name();
         // RFC 6120 §4.8.3: a top-level stanza takes the stream's content
@@ -260,12 +266,14 @@ void write_element(const Element& e, std::string& out, std::string_view scope, b
         if (const auto* text = std::get_if<std::string>(&n)) {
             escape_text(*text, out);
         } else if (const auto& child = std::get<ElementPtr>(n)) {
-            write_element(*child, out, child_scope, stream_bound, false);
+            write_element(*child, out, child_scope, stream_bound, db_bound, false);
         }
     }
     out += "</";
     if (in_streams_ns) {
         out += "stream:";
+    } else if (db_prefixed) {
+        out += "db:";
     }
     out += e.name();
     out += '>';
@@ -279,7 +287,7 @@ void escape_attr(std::string_view in, std::string& out) { escape(in, out, true);
 
 void serialize(const Element& e, std::string& out, SerializeOptions opts) {
     // Inside a stream (a non-empty default_ns) the header declared stream:.
-    write_element(e, out, opts.default_ns, !opts.default_ns.empty(), true);
+    write_element(e, out, opts.default_ns, !opts.default_ns.empty(), opts.dialback_prefix, true);
 }
 
 std::string to_string(const Element& e, SerializeOptions opts) {

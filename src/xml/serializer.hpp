@@ -20,8 +20,17 @@ inline constexpr std::string_view kStreamsNs = "http://etherx.jabber.org/streams
 // so a stanza moves between c2s and s2s unchanged). Elements in the streams
 // namespace are written with the `stream:` prefix that the stream header
 // declared.
+//
+// `dialback_prefix`: the stream header declared xmlns:db='jabber:server:dialback'
+// (Parley's s2s headers always do), and elements in that namespace are
+// written as <db:result/> and <db:verify/>, their children staying in the
+// stream's default namespace, exactly as XEP-0220 §2.1 and §2.3 show them.
+// Namespace-aware peers read either form; ejabberd (fast_xml, which does not
+// resolve prefixes) recognises dialback elements only by the literal name
+// "db:result"/"db:verify" and ignores <result xmlns='jabber:server:dialback'/>.
 struct SerializeOptions {
     std::string_view default_ns;
+    bool dialback_prefix = false;
 };
 
 void serialize(const Element& e, std::string& out, SerializeOptions opts = {});

@@ -5,6 +5,7 @@ client libraries (slixmpp, aioxmpp) talking to it.
 Run with Debian's interpreter, which has the client libraries:
     PARLEY_BUILD=build /usr/bin/python3 -m pytest tests/integration
 """
+import contextlib
 import os
 import signal
 import socket
@@ -39,11 +40,13 @@ class Server:
     """One parleyd process and its config."""
 
     def __init__(self, tmp: Path, extra_config: str = "", c2s_config: str = "",
-                 auth_failures_per_minute: int = 20, host: str = HOST, s2s_config: str = ""):
+                 auth_failures_per_minute: int = 20, host: str = HOST, s2s_config: str = "",
+                 dns_port: int = None):
         """extra_config goes at the end of the file (start it with a [table]);
         c2s_config and s2s_config add lines to the [c2s] and [s2s] tables.
-        Federation listens on a free port; DNS goes to a closed port, so a
-        remote domain without a static route is unreachable at once."""
+        Federation listens on a free port; DNS goes to dns_port on loopback,
+        by default a closed port, so a remote domain without a static route is
+        unreachable at once."""
         self.dir = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.host = host
@@ -69,7 +72,7 @@ auth_failures_per_minute = {auth_failures_per_minute}
 [s2s]
 bind = "127.0.0.1"
 port = {self.s2s_port}
-dns_servers = "127.0.0.1:{closed_port()}"
+dns_servers = "127.0.0.1:{dns_port or closed_port()}"
 {s2s_config}
 
 [components]
@@ -125,6 +128,22 @@ def stop_and_check(srv):
     assert "ERROR: AddressSanitizer" not in text, text[-5000:]
     assert "runtime error:" not in text, text[-5000:]
     assert code == 0, f"parleyd exited with {code}:\n{text[-5000:]}"
+
+
+@contextlib.contextmanager
+def running(*servers, stop=stop_and_check):
+    """Starts the servers (anything with start()) in order; stops each one
+    started with `stop` after, whatever happens (by default parleyd's
+    stop_and_check: sanitizer reports, exit code)."""
+    started = []
+    try:
+        for srv in servers:
+            srv.start()
+            started.append(srv)
+        yield servers
+    finally:
+        for srv in started:
+            stop(srv)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ a.test and b.test, static routes to each other, certificates from a test CA
 made here. RFC 6120 (streams, STARTTLS, SASL EXTERNAL per XEP-0178), XEP-0220
 (dialback), RFC 6121 (subscriptions, presence, messages across servers)."""
 import base64
-import contextlib
 import socket
 import time
 
 import pytest
 
 from clients import TIMEOUT, Client, run, subscription, until
-from conftest import Server, free_port, stop_and_check
+from conftest import Server, free_port, running
 from s2s_util import S2sStream, TestCA, client_cert_context, tls_config
 
 NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -36,20 +35,6 @@ def federated_pair(tmp_path, ca, auth="certificate", trusted=True):
             f'routes = {{ "{peer.host}" = "127.0.0.1:{peer.s2s_port}" }}\n', 1)
             + tls_config(issuer, srv.host))
     return a, b
-
-
-@contextlib.contextmanager
-def running(*servers):
-    """Starts the servers; stops and checks them (sanitizer reports, exit code) after."""
-    started = []
-    try:
-        for srv in servers:
-            srv.start()
-            started.append(srv)
-        yield servers
-    finally:
-        for srv in started:
-            stop_and_check(srv)
 
 
 @pytest.fixture

@@ -163,6 +163,26 @@ TEST(Serializer, Rfc6120_4_StreamsNamespaceUsesTheStreamPrefix) {
               "<not-well-formed xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/></stream:error>");
 }
 
+
+TEST(Serializer, Xep0220_2_DialbackElementsUseTheDbPrefix) {
+    constexpr const char* kDialback = "jabber:server:dialback";
+    Element result("result", kDialback);
+    result.set_attr("from", "a.test");
+    result.set_attr("to", "b.test");
+    result.set_attr("type", "error");
+    result.add("error", kServer).add("item-not-found", "urn:ietf:params:xml:ns:xmpp-stanzas");
+    // As XEP-0220 §2.4 writes it: <db:result/>, its <error/> in jabber:server.
+    EXPECT_EQ(to_string(result, {kServer, /*dialback_prefix=*/true}),
+              "<db:result from=\"a.test\" to=\"b.test\" type=\"error\"><error>"
+              "<item-not-found xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error>"
+              "</db:result>");
+    Element verify("verify", kDialback);
+    verify.add_text("k3y");
+    EXPECT_EQ(to_string(verify, {kServer, true}), "<db:verify>k3y</db:verify>");
+    // Without the declaration, the namespace is declared as a default one.
+    EXPECT_EQ(to_string(verify, {kServer}),
+              "<verify xmlns=\"jabber:server:dialback\">k3y</verify>");
+}
 TEST(Serializer, XmlLangAndNamespacedAttributes) {
     Element e("x", "urn:x");
     e.set_attr("xml:lang", "en");
