@@ -13,12 +13,6 @@ using xmpp::StanzaError;
 
 namespace {
 
-Outcome refuse(StanzaError e) {
-    Outcome o;
-    o.error = std::move(e);
-    return o;
-}
-
 // A copy of `message` as the room sends it: from the occupant JID, no 'to'
 // (added per recipient), the rest untouched (§7.4: the service "MUST change
 // the 'from' attribute to the sender's occupant JID"; §17.2 rule 4: extended

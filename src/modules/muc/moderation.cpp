@@ -13,12 +13,6 @@ using xmpp::StanzaError;
 
 namespace {
 
-Outcome refuse(StanzaError e) {
-    Outcome o;
-    o.error = std::move(e);
-    return o;
-}
-
 // The role an occupant has after its affiliation changed (§5.1.3 note: the
 // role gained with an affiliation is fixed, the role lost is ours to choose).
 Role adjusted_role(Role current, Affiliation before, Affiliation after, bool moderated) {

@@ -15,12 +15,6 @@ using xmpp::StanzaError;
 
 namespace {
 
-Outcome refuse(StanzaError e) {
-    Outcome o;
-    o.error = std::move(e);
-    return o;
-}
-
 bool contains(const std::vector<Jid>& list, const Jid& j) {
     return std::find(list.begin(), list.end(), j) != list.end();
 }

@@ -15,12 +15,6 @@ using xmpp::StanzaError;
 
 namespace {
 
-Outcome refuse(StanzaError e) {
-    Outcome o;
-    o.error = std::move(e);
-    return o;
-}
-
 // <message from='room' to='...'> with the original's id (§7.8.2 examples).
 xml::ElementPtr room_message_to(const Jid& room, const Jid& to, const xml::Element& original) {
     auto m = xml::Element::make("message", std::string(ns::client));

@@ -49,6 +49,13 @@ struct Outcome {
     bool ok() const { return !error.has_value(); }
 };
 
+// The Outcome of a refused request.
+inline Outcome refuse(xmpp::StanzaError e) {
+    Outcome o;
+    o.error = std::move(e);
+    return o;
+}
+
 // A request to enter the room (§7.2.1): available presence to room@service/nick
 // carrying <x xmlns='http://jabber.org/protocol/muc'/>.
 struct JoinRequest {
