@@ -1,4 +1,4 @@
-// SqliteStorage: the four SQLite stores over one connection and pool thread.
+// SqliteStorage: the SQLite stores over one connection and pool thread.
 
 #include <memory>
 #include <utility>
@@ -19,12 +19,14 @@ public:
           accounts_(backend_),
           roster_(backend_),
           offline_(backend_),
-          keyval_(backend_) {}
+          keyval_(backend_),
+          archive_(backend_) {}
 
     AccountStore& accounts() override { return accounts_; }
     RosterStore& roster() override { return roster_; }
     OfflineStore& offline() override { return offline_; }
     KeyValStore& keyval() override { return keyval_; }
+    ArchiveStore& archive() override { return archive_; }
 
 private:
     Backend backend_;
@@ -32,6 +34,7 @@ private:
     SqliteRosterStore roster_;
     SqliteOfflineStore offline_;
     SqliteKeyValStore keyval_;
+    SqliteArchiveStore archive_;
 };
 
 }  // namespace

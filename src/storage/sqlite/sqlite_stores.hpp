@@ -71,6 +71,21 @@ private:
     Backend& backend_;
 };
 
+class SqliteArchiveStore final : public ArchiveStore {
+public:
+    explicit SqliteArchiveStore(Backend& backend) : backend_(backend) {}
+    Task<Unit> append(const std::string& owner, const ArchiveEntry& entry) override;
+    Task<std::optional<ArchivePage>> query(const std::string& owner,
+                                           const ArchiveQuery& q) override;
+    Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> ends(
+        const std::string& owner) override;
+    Task<std::size_t> remove_all(const std::string& owner) override;
+    Task<std::size_t> purge_before(std::int64_t cutoff_us) override;
+
+private:
+    Backend& backend_;
+};
+
 // Opens the database file, applies the settings and migrations, and starts
 // the pool thread. Called by open_storage() for backend "sqlite".
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const StorageOptions& opts);

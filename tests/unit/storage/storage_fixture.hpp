@@ -82,6 +82,7 @@ protected:
     RosterStore& roster() { return storage_->roster(); }
     OfflineStore& offline() { return storage_->offline(); }
     KeyValStore& keyval() { return storage_->keyval(); }
+    ArchiveStore& archive() { return storage_->archive(); }
 
     boost::asio::io_context ioc_;
     TempDir dir_;
