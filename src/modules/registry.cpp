@@ -17,6 +17,7 @@ std::unique_ptr<Module> make_vcard_module();
 std::unique_ptr<Module> make_private_module();
 std::unique_ptr<Module> make_blocking_module();
 std::unique_ptr<Module> make_register_module();
+std::unique_ptr<Module> make_carbons_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -35,6 +36,8 @@ const std::vector<ModuleInfo>& builtin_modules() {
         {"blocking", "XEP-0191 Blocking Command", true, mod::make_blocking_module, {"max_items"}},
         {"register", "XEP-0077 In-Band Registration", true, mod::make_register_module,
          {"allow_registration", "registrations_per_minute_per_ip", "instructions"}},
+        {"carbons", "XEP-0280 Message Carbons, XEP-0334 no-copy hint", true,
+         mod::make_carbons_module},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},
