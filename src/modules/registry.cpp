@@ -18,6 +18,7 @@ std::unique_ptr<Module> make_private_module();
 std::unique_ptr<Module> make_blocking_module();
 std::unique_ptr<Module> make_register_module();
 std::unique_ptr<Module> make_carbons_module();
+std::unique_ptr<Module> make_mam_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -38,6 +39,8 @@ const std::vector<ModuleInfo>& builtin_modules() {
          {"allow_registration", "registrations_per_minute_per_ip", "instructions"}},
         {"carbons", "XEP-0280 Message Carbons, XEP-0334 no-copy hint", true,
          mod::make_carbons_module},
+        {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
+         true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},
