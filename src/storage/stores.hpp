@@ -126,7 +126,10 @@ public:
 // their conversations) or, later, a MUC room's (what the room sent). Entries
 // keep the order in which they were appended (XEP-0313 §3.1 "order within the
 // archive MUST be preserved"; timestamps alone may tie), which is the order of
-// every query result.
+// every query result. Timestamps never go backwards within an archive: an
+// entry appended with an earlier timestamp than the newest one (a clock
+// stepped back) is stored with the newest one's, so a time bound is a position
+// in the archive and time-window queries cost no more than paging.
 struct ArchiveEntry {
     std::string id;               // the archive UID (XEP-0313 §3, XEP-0359): unpredictable, unique
     std::int64_t timestamp_us = 0;  // when the server received it, microseconds since the epoch

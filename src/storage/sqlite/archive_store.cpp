@@ -1,8 +1,9 @@
 // ArchiveStore on SQLite (XEP-0313): table `archive`, one row per message,
-// ordered by seq. Queries are one SELECT whose WHERE clause names only the
-// filters in use, so that SQLite picks the index that fits:
-// (owner, seq) for plain paging, (owner, with_jid, seq) for a 'with' filter,
-// (owner, ts) for a time range, (owner, id) to turn ids into positions. The
+// ordered by seq. Every bound becomes a range of seq first — ids through the
+// (owner, id) index, start/end through (owner, ts), which is exact because
+// timestamps never go backwards within an archive (append() clamps them) —
+// then one SELECT walks (owner, seq), or (owner, with_jid, seq) for a 'with'
+// filter, from the right end and stops after one row more than a page. The
 // statement texts are few (one per combination of filters) and cached.
 #include <fmt/format.h>
 
@@ -66,6 +67,21 @@ std::optional<Bounds> resolve(Database& db, const std::string& owner, const Arch
             b.upper = std::min(b.upper, *seq);
         }
     }
+    // Time bounds as positions: the first entry at or after start, the last
+    // at or before end (timestamps are non-decreasing in seq).
+    if (q.start_us) {
+        auto first = db.query("SELECT seq FROM archive WHERE owner = ?1 AND ts >= ?2 "
+                              "ORDER BY ts ASC, seq ASC LIMIT 1");
+        first.text(1, owner).int64(2, *q.start_us);
+        b.lower = std::max(b.lower, first.step() ? first.column_int64(0) - 1
+                                                 : std::numeric_limits<std::int64_t>::max() - 1);
+    }
+    if (q.end_us) {
+        auto last = db.query("SELECT seq FROM archive WHERE owner = ?1 AND ts <= ?2 "
+                             "ORDER BY ts DESC, seq DESC LIMIT 1");
+        last.text(1, owner).int64(2, *q.end_us);
+        b.upper = std::min(b.upper, last.step() ? last.column_int64(0) + 1 : 0);
+    }
     for (const auto& id : q.ids) {
         auto seq = seq_of(db, owner, id);
         if (!seq) {
@@ -92,11 +108,13 @@ std::optional<ArchivePage> run_query(Database& db, const std::string& owner,
             sql += " AND with_res = ?3";
         }
     }
+    // The time filters again, as plain row checks ('+' keeps SQLite from
+    // choosing the ts index for them): the bounds above already hold them.
     if (q.start_us) {
-        sql += " AND ts >= ?4";
+        sql += " AND +ts >= ?4";
     }
     if (q.end_us) {
-        sql += " AND ts <= ?5";
+        sql += " AND +ts <= ?5";
     }
     if (bounds->lower > 0) {
         sql += " AND seq > ?6";
@@ -155,16 +173,27 @@ std::optional<ArchivePage> run_query(Database& db, const std::string& owner,
 
 Task<Unit> SqliteArchiveStore::append(const std::string& owner, const ArchiveEntry& e) {
     co_return co_await backend_.run<Unit>([&](Database& db) {
+        Transaction tx(db, Transaction::Kind::write);
+        std::int64_t ts = e.timestamp_us;
+        {
+            // Never earlier than the newest entry (see stores.hpp).
+            auto newest = db.query("SELECT max(ts) FROM archive WHERE owner = ?1");
+            newest.text(1, owner);
+            if (newest.step() && !newest.column_is_null(0)) {
+                ts = std::max(ts, newest.column_int64(0));
+            }
+        }
         db.query("INSERT INTO archive (owner, id, ts, with_jid, with_res, outgoing, stanza) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .text(1, owner)
             .text(2, e.id)
-            .int64(3, e.timestamp_us)
+            .int64(3, ts)
             .text(4, e.with)
             .text(5, e.with_resource)
             .int64(6, e.outgoing ? 1 : 0)
             .text(7, e.stanza)
             .exec();
+        tx.commit();
         return Unit{};
     });
 }

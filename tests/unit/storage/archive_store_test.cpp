@@ -78,11 +78,44 @@ TEST_P(ArchiveStoreTest, Xep0313_3_1_ResultsInArchiveOrderWithEveryField) {
     EXPECT_EQ(e.stanza, "<message id='m4'><body>4</body></message>");
 }
 
-TEST_P(ArchiveStoreTest, Xep0313_3_1_OrderIsAppendOrderNotTimestamp) {
+TEST_P(ArchiveStoreTest, Xep0313_3_1_OrderIsAppendOrderAndTimeNeverGoesBack) {
     run(archive().append(kAlice, entry(1, kBob, 5'000'000)));
     run(archive().append(kAlice, entry(2, kBob, 4'000'000)));  // clock stepped back
-    run(archive().append(kAlice, entry(3, kBob, 4'000'000)));  // same timestamp
-    EXPECT_EQ(ids(page({})), range(1, 3));
+    run(archive().append(kAlice, entry(3, kBob, 6'000'000)));
+    run(archive().append(kBob, entry(4, kAlice, 1'000'000)));  // per archive
+    auto p = page({});
+    EXPECT_EQ(ids(p), range(1, 3));
+    EXPECT_EQ(p.items[1].timestamp_us, 5'000'000);  // clamped to the newest before it
+    EXPECT_EQ(run(archive().query(kBob, {}))->items[0].timestamp_us, 1'000'000);
+    // Time bounds are positions.
+    ArchiveQuery q;
+    q.start_us = 5'000'000;
+    q.end_us = 5'000'000;
+    EXPECT_EQ(ids(page(q)), range(1, 2));
+    q.start_us = 7'000'000;
+    q.end_us.reset();
+    EXPECT_TRUE(page(q).items.empty());
+    q.start_us.reset();
+    q.end_us = 4'000'000;
+    EXPECT_TRUE(page(q).items.empty());
+}
+
+TEST_P(ArchiveStoreTest, Xep0313_4_1_2_TimeWindowPagedBothWays) {
+    fill();
+    ArchiveQuery q;
+    q.start_us = 1003'000'000LL;
+    q.end_us = 1008'000'000LL;
+    q.max = 2;
+    EXPECT_EQ(ids(page(q)), range(3, 4));
+    q.rsm_after = "id-6";
+    auto p = page(q);
+    EXPECT_EQ(ids(p), range(7, 8));
+    EXPECT_TRUE(p.complete);
+    q.rsm_after.reset();
+    q.rsm_before = "";
+    EXPECT_EQ(ids(page(q)), range(7, 8));
+    q.with = kBob;
+    EXPECT_EQ(ids(page(q)), (std::vector<std::string>{"id-5", "id-7"}));
 }
 
 TEST_P(ArchiveStoreTest, Xep0059_2_1_FirstPageThenAfter) {
@@ -252,15 +285,17 @@ TEST_P(ArchiveStoreTest, AccountRemovalDeletesTheArchive) {
     EXPECT_TRUE(page({}).items.empty());
 }
 
-TEST_P(ArchiveStoreTest, Xep0313_3_2_PurgeLeavesNoHoles) {
+TEST_P(ArchiveStoreTest, Xep0313_3_2_PurgeDeletesTheOldestOnly) {
     run(archive().append(kAlice, entry(1, kBob, 100)));
-    run(archive().append(kAlice, entry(2, kBob, 300)));
-    run(archive().append(kAlice, entry(3, kBob, 150)));  // older stamp after a newer one
-    run(archive().append(kAlice, entry(4, kBob, 400)));
+    run(archive().append(kAlice, entry(2, kBob, 150)));
+    run(archive().append(kAlice, entry(3, kBob, 300)));
+    run(archive().append(kAlice, entry(4, kBob, 250)));  // stored as 300: no hole later
     run(archive().append(kBob, entry(5, kAlice, 100)));
     run(archive().append(kCarol, entry(6, kAlice, 500)));
-    EXPECT_EQ(run(archive().purge_before(200)), 4u);  // alice 1-3, bob 5
-    EXPECT_EQ(ids(page({})), range(4, 4));
+    EXPECT_EQ(run(archive().purge_before(200)), 3u);  // alice 1-2, bob 5
+    EXPECT_EQ(ids(page({})), range(3, 4));
+    EXPECT_EQ(run(archive().purge_before(301)), 2u);
+    EXPECT_TRUE(page({}).items.empty());
     EXPECT_TRUE(run(archive().query(kBob, {}))->items.empty());
     EXPECT_EQ(run(archive().query(kCarol, {}))->items.size(), 1u);
 }

@@ -259,7 +259,11 @@ public:
         if (f_.fail) {
             co_return fail(f_.error());
         }
-        archives[owner].push_back(e);
+        auto& list = archives[owner];
+        list.push_back(e);
+        if (list.size() > 1) {  // timestamps never go back within an archive
+            list.back().timestamp_us = std::max(e.timestamp_us, list[list.size() - 2].timestamp_us);
+        }
         co_return Unit{};
     }
     storage::Task<std::optional<storage::ArchivePage>> query(
