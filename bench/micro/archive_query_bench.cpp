@@ -10,6 +10,8 @@
 // rows; delete the file to rebuild. See docs/BENCHMARKS.md for figures.
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <cstdlib>
@@ -197,6 +199,41 @@ void BM_Append(benchmark::State& state) {
     await(f.io, f.storage->archive().remove_all("bench-append@example.org"));
 }
 
+// 64 appends in flight at once, as on a busy server: they share commits.
+void BM_AppendBurst64(benchmark::State& state) {
+    auto& f = fixture();
+    std::int64_t n = 0;
+    for (auto _ : state) {
+        int left = 64;
+        for (int i = 0; i < 64; ++i) {
+            ArchiveEntry e;
+            e.id = "burst-" + std::to_string(n++);
+            e.timestamp_us = kStartUs;
+            e.with = contact(n);
+            e.stanza = "<message xmlns='jabber:client'><body>appended</body></message>";
+            asio::co_spawn(
+                f.io,
+                [](Storage& s, ArchiveEntry e, int& left) -> asio::awaitable<void> {
+                    const std::string owner = "bench-append@example.org";
+                    auto r = co_await s.archive().append(owner, e);
+                    if (!r) {
+                        throw std::runtime_error(r.error().message);
+                    }
+                    --left;
+                }(*f.storage, std::move(e), left),
+                asio::detached);
+        }
+        f.io.restart();
+        f.io.run();
+        if (left != 0) {
+            state.SkipWithError("appends did not finish");
+            break;
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * 64);
+    await(f.io, f.storage->archive().remove_all("bench-append@example.org"));
+}
+
 BENCHMARK(BM_LatestPage50)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LatestPage50WithContact)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PageAfterMiddleId)->Unit(benchmark::kMicrosecond);
@@ -205,6 +242,7 @@ BENCHMARK(BM_PageBeforeMiddleId)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TimeWindowFromMiddle)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TenIds)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Append)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AppendBurst64)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -249,7 +249,8 @@ private:
             case mam::Decision::ask_roster:
                 break;
         }
-        auto item = co_await storage_->roster().item(owner, contact.bare_str());
+        const std::string bare = contact.bare_str();  // a named value, not a temporary in co_await
+        auto item = co_await storage_->roster().item(owner, bare);
         co_return item && item->has_value();
     }
 
@@ -349,7 +350,8 @@ private:
         if (!owner_asks(req)) {
             co_return;
         }
-        auto ends = co_await storage_->archive().ends(req.to().bare_str());
+        const std::string owner = req.to().bare_str();
+        auto ends = co_await storage_->archive().ends(owner);
         if (!ends) {
             req.reply_error(StanzaError(Condition::internal_server_error));
             co_return;
@@ -373,8 +375,8 @@ private:
         if (auto cached = prefs_.get(owner)) {
             co_return cached;
         }
-        auto stored = co_await storage_->keyval().get(owner, std::string(kPrefsStore),
-                                                      std::string(kPrefsKey));
+        const std::string store(kPrefsStore), key(kPrefsKey);
+        auto stored = co_await storage_->keyval().get(owner, store, key);
         if (!stored) {
             log_->error("mam: reading the preferences of {} failed: {}", owner,
                         stored.error().message);
@@ -411,8 +413,8 @@ private:
             co_return;
         }
         auto el = mam::build_prefs(*parsed);
-        auto stored = co_await storage_->keyval().set(owner, std::string(kPrefsStore),
-                                                      std::string(kPrefsKey), xml::to_string(*el));
+        const std::string store(kPrefsStore), key(kPrefsKey), text = xml::to_string(*el);
+        auto stored = co_await storage_->keyval().set(owner, store, key, text);
         if (!stored) {
             log_->error("mam: storing the preferences of {} failed: {}", owner,
                         stored.error().message);

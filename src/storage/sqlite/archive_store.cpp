@@ -172,30 +172,66 @@ std::optional<ArchivePage> run_query(Database& db, const std::string& owner,
 }  // namespace
 
 Task<Unit> SqliteArchiveStore::append(const std::string& owner, const ArchiveEntry& e) {
-    co_return co_await backend_.run<Unit>([&](Database& db) {
-        Transaction tx(db, Transaction::Kind::write);
-        std::int64_t ts = e.timestamp_us;
-        {
-            // Never earlier than the newest entry (see stores.hpp).
-            auto newest = db.query("SELECT max(ts) FROM archive WHERE owner = ?1");
-            newest.text(1, owner);
-            if (newest.step() && !newest.column_is_null(0)) {
-                ts = std::max(ts, newest.column_int64(0));
-            }
+    auto mine = std::make_shared<PendingAppend>(PendingAppend{owner, e, false, std::nullopt});
+    {
+        std::lock_guard lock(pending_mu_);
+        pending_.push_back(mine);
+    }
+    // The closure captures a plain pointer (`mine` keeps the slot alive in
+    // this frame): GCC 12 destroys a non-trivial temporary of a co_await
+    // expression twice.
+    PendingAppend* slot = mine.get();
+    co_return co_await backend_.run<Unit>([this, slot](Database& db) {
+        if (!slot->done) {
+            flush(db);  // an earlier call's flush may have written it already
         }
-        db.query("INSERT INTO archive (owner, id, ts, with_jid, with_res, outgoing, stanza) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .text(1, owner)
-            .text(2, e.id)
-            .int64(3, ts)
-            .text(4, e.with)
-            .text(5, e.with_resource)
-            .int64(6, e.outgoing ? 1 : 0)
-            .text(7, e.stanza)
-            .exec();
-        tx.commit();
+        if (slot->error) {
+            throw DbError(*slot->error, 0);
+        }
         return Unit{};
     });
+}
+
+void SqliteArchiveStore::flush(Database& db) {
+    std::vector<std::shared_ptr<PendingAppend>> batch;
+    {
+        std::lock_guard lock(pending_mu_);
+        batch.swap(pending_);
+    }
+    try {
+        Transaction tx(db, Transaction::Kind::write);
+        for (const auto& p : batch) {
+            std::int64_t ts = p->entry.timestamp_us;
+            {
+                // Never earlier than the newest entry (see stores.hpp).
+                auto newest = db.query("SELECT max(ts) FROM archive WHERE owner = ?1");
+                newest.text(1, p->owner);
+                if (newest.step() && !newest.column_is_null(0)) {
+                    ts = std::max(ts, newest.column_int64(0));
+                }
+            }
+            const auto& e = p->entry;
+            db.query("INSERT INTO archive (owner, id, ts, with_jid, with_res, outgoing, stanza) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .text(1, p->owner)
+                .text(2, e.id)
+                .int64(3, ts)
+                .text(4, e.with)
+                .text(5, e.with_resource)
+                .int64(6, e.outgoing ? 1 : 0)
+                .text(7, e.stanza)
+                .exec();
+        }
+        tx.commit();
+    } catch (const std::exception& err) {
+        // The whole batch was rolled back: every append in it fails alike.
+        for (const auto& p : batch) {
+            p->error = err.what();
+        }
+    }
+    for (const auto& p : batch) {
+        p->done = true;
+    }
 }
 
 Task<std::optional<ArchivePage>> SqliteArchiveStore::query(const std::string& owner,

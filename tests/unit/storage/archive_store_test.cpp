@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "unit/storage/storage_fixture.hpp"
 
 namespace parley::storage::test {
@@ -298,6 +301,28 @@ TEST_P(ArchiveStoreTest, Xep0313_3_2_PurgeDeletesTheOldestOnly) {
     EXPECT_TRUE(page({}).items.empty());
     EXPECT_TRUE(run(archive().query(kBob, {}))->items.empty());
     EXPECT_EQ(run(archive().query(kCarol, {}))->items.size(), 1u);
+}
+
+TEST_P(ArchiveStoreTest, ConcurrentAppendsAllLandInCallOrder) {
+    // Many appends in flight at once (a busy server): each completes, and the
+    // archive order is the order of the calls.
+    int done = 0;
+    for (int i = 1; i <= 50; ++i) {
+        boost::asio::co_spawn(
+            ioc_,
+            [](ArchiveStore& a, ArchiveEntry e, int& done) -> boost::asio::awaitable<void> {
+                auto r = co_await a.append(kAlice, e);
+                EXPECT_TRUE(r.ok());
+                ++done;
+            }(archive(), entry(i, kBob, i), done),
+            boost::asio::detached);
+    }
+    ioc_.restart();
+    ioc_.run();
+    EXPECT_EQ(done, 50);
+    ArchiveQuery q;
+    q.max = 100;
+    EXPECT_EQ(ids(page(q)), range(1, 50));
 }
 
 TEST_P(ArchiveStoreTest, SurvivesReopen) {
