@@ -103,6 +103,23 @@ TEST_F(SqliteBackendTest, Reopen_MigratesNothingTwice) {
     EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::latest_schema_version()));
 }
 
+TEST_F(SqliteBackendTest, Migration3_AddsTheArchiveToAVersion1Database) {
+    create_database();
+    {
+        // What a database made before the archive existed looks like.
+        RawDb raw(path());
+        raw.exec("DROP TABLE archive");
+        raw.exec("DELETE FROM sqlite_sequence WHERE name = 'archive'");
+        raw.exec("PRAGMA user_version = 1");
+    }
+    create_database();
+    RawDb raw(path());
+    EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::latest_schema_version()));
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                        "tbl_name = 'archive' AND name LIKE 'archive_by_%'"),
+              "4");
+}
+
 TEST_F(SqliteBackendTest, MissingDirectory_SaysWhatToDo) {
     StorageOptions opts = options();
     opts.sqlite_path = (dir_.path() / "no" / "such" / "parley.sqlite").string();
