@@ -18,6 +18,8 @@ std::unique_ptr<Module> make_private_module();
 std::unique_ptr<Module> make_blocking_module();
 std::unique_ptr<Module> make_register_module();
 std::unique_ptr<Module> make_muc_module();
+std::unique_ptr<Module> make_carbons_module();
+std::unique_ptr<Module> make_mam_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -41,6 +43,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
           "max_occupants", "max_history", "default_max_occupants", "default_history",
           "default_public", "default_persistent", "default_members_only", "default_moderated",
           "default_allow_invites", "default_change_subject", "default_whois"}},
+        {"carbons", "XEP-0280 Message Carbons, XEP-0334 no-copy hint", true,
+         mod::make_carbons_module},
+        {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
+         true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},

@@ -151,6 +151,69 @@ public:
     virtual Task<bool> remove(const std::string& room) = 0;
 };
 
+// --- message archives (XEP-0313) --------------------------------------------
+// One archive per owner, a bare JID: a user's archive (both directions of
+// their conversations) or, later, a MUC room's (what the room sent). Entries
+// keep the order in which they were appended (XEP-0313 §3.1 "order within the
+// archive MUST be preserved"; timestamps alone may tie), which is the order of
+// every query result. Timestamps never go backwards within an archive: an
+// entry appended with an earlier timestamp than the newest one (a clock
+// stepped back) is stored with the newest one's, so a time bound is a position
+// in the archive and time-window queries cost no more than paging.
+struct ArchiveEntry {
+    std::string id;               // the archive UID (XEP-0313 §3, XEP-0359): unpredictable, unique
+    std::int64_t timestamp_us = 0;  // when the server received it, microseconds since the epoch
+    std::string with;             // bare JID of the other party (user) or of the sender (room)
+    std::string with_resource;    // that JID's resource (room: the occupant nick), may be ""
+    bool outgoing = false;        // sent by the owner (user archive), or incoming
+    std::string stanza;           // the serialized message
+};
+
+// What to return (XEP-0313 §4.1 filters, XEP-0059 paging). Every bound is
+// optional; ids named by after_id, before_id, rsm_after, rsm_before or ids
+// must exist in the archive.
+struct ArchiveQuery {
+    std::optional<std::string> with;           // bare JID: any resource of it (§4.1.1)
+    std::optional<std::string> with_resource;  // with `with`: only this resource
+    std::optional<std::int64_t> start_us;      // inclusive (§4.1.2)
+    std::optional<std::int64_t> end_us;        // inclusive
+    std::optional<std::string> after_id;       // exclusive (§4.1.3, #extended)
+    std::optional<std::string> before_id;      // exclusive
+    std::vector<std::string> ids;              // when not empty: only these (§4.1.3)
+    std::optional<std::string> rsm_after;      // XEP-0059 §2.2: the page after this item
+    // XEP-0059 §2.5: page backwards, ending before this item; "" = the last page.
+    std::optional<std::string> rsm_before;
+    std::size_t max = 50;                      // page size
+};
+
+struct ArchivePage {
+    std::vector<ArchiveEntry> items;  // in archive order, whichever way the page was taken
+    // XEP-0313 §4.3: the page holds the end of the matching set in the paging
+    // direction (the newest item forwards, the oldest when paging backwards).
+    bool complete = false;
+};
+
+class ArchiveStore {
+public:
+    virtual ~ArchiveStore() = default;
+    // Appends an entry to `owner`'s archive (entry.id chosen by the caller).
+    virtual Task<Unit> append(const std::string& owner, const ArchiveEntry& entry) = 0;
+    // One page of the query; nullopt when an id the query names is not in
+    // this archive (XEP-0313 §4.1.3, §4.3.2: item-not-found).
+    virtual Task<std::optional<ArchivePage>> query(const std::string& owner,
+                                                   const ArchiveQuery& q) = 0;
+    // The oldest and newest entries (XEP-0313 §5 metadata), stanza left empty;
+    // nullopt for an empty archive.
+    virtual Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> ends(
+        const std::string& owner) = 0;
+    // Deletes the whole archive (account removal); returns how many entries.
+    virtual Task<std::size_t> remove_all(const std::string& owner) = 0;
+    // Retention (XEP-0313 §3.2): deletes, in every archive, the entries older
+    // than `cutoff_us` and every entry before them, so no archive is left with
+    // a hole. Returns how many entries were deleted.
+    virtual Task<std::size_t> purge_before(std::int64_t cutoff_us) = 0;
+};
+
 // All stores of one backend, opened together.
 class Storage {
 public:
@@ -160,6 +223,7 @@ public:
     virtual OfflineStore& offline() = 0;
     virtual KeyValStore& keyval() = 0;
     virtual MucStore& muc() = 0;
+    virtual ArchiveStore& archive() = 0;
 };
 
 struct StorageOptions {

@@ -47,6 +47,14 @@ inline constexpr N offline = "msgoffline";                              // XEP-0
 inline constexpr N data_forms = "jabber:x:data";                        // XEP-0004
 inline constexpr N sasl_cb = "urn:xmpp:sasl-cb:0";                      // XEP-0440
 inline constexpr N vcard_update = "vcard-temp:x:update";                // XEP-0153
+inline constexpr N forward = "urn:xmpp:forward:0";                      // XEP-0297
+inline constexpr N carbons = "urn:xmpp:carbons:2";                      // XEP-0280
+inline constexpr N hints = "urn:xmpp:hints";                            // XEP-0334
+inline constexpr N sid = "urn:xmpp:sid:0";                              // XEP-0359
+inline constexpr N rsm = "http://jabber.org/protocol/rsm";              // XEP-0059
+inline constexpr N mam = "urn:xmpp:mam:2";                              // XEP-0313
+inline constexpr N mam_extended = "urn:xmpp:mam:2#extended";            // XEP-0313 §7
+inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
 
 // XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of
 // its data forms (§16.5), disco features and nodes (§16.3, §16.4), and the

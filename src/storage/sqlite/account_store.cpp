@@ -155,6 +155,7 @@ Task<bool> SqliteAccountStore::remove(const std::string& user) {
         db.query("DELETE FROM roster_versions WHERE user = ?1").text(1, user).exec();
         db.query("DELETE FROM offline_messages WHERE user = ?1").text(1, user).exec();
         db.query("DELETE FROM keyval WHERE user = ?1").text(1, user).exec();
+        db.query("DELETE FROM archive WHERE owner = ?1").text(1, user).exec();
         tx.commit();
         return existed;
     });

@@ -1,5 +1,5 @@
 // Backend: the one SQLite connection and the BlockingPool thread it is used on,
-// shared by the four SQLite stores. run() is how a store method reaches the
+// shared by the SQLite stores. run() is how a store method reaches the
 // database: the function runs on the pool thread (so no network thread blocks
 // on SQLite) and the caller resumes on its own executor with a StoreResult.
 //

@@ -70,7 +70,9 @@ std::string_view first_line(std::string_view sql) {
 // --- Query -----------------------------------------------------------------
 
 Query::~Query() {
-    if (stmt_ != nullptr) {
+    if (stmt_ != nullptr && owned_) {
+        sqlite3_finalize(stmt_);
+    } else if (stmt_ != nullptr) {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
     }
@@ -200,6 +202,15 @@ Query Database::query(std::string_view sql) {
                       SQLITE_MISUSE);
     }
     return Query(*this, it->second.get());
+}
+
+Query Database::query_once(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        fail(rc, fmt::format("preparing '{}'", first_line(sql)));
+    }
+    return Query(*this, stmt, /*owned=*/true);
 }
 
 void Database::exec(const char* sql) {

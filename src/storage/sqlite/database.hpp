@@ -39,9 +39,14 @@ class Database;
 // (as in the SQLite C API).
 class Query {
 public:
-    Query(Database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
+    // `owned`: the statement is this Query's alone and is finalized with it
+    // (Database::query_once); otherwise it is the cache's and only reset.
+    Query(Database& db, sqlite3_stmt* stmt, bool owned = false)
+        : db_(&db), stmt_(stmt), owned_(owned) {}
     ~Query();
-    Query(Query&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+    Query(Query&& other) noexcept : db_(other.db_), stmt_(other.stmt_), owned_(other.owned_) {
+        other.stmt_ = nullptr;
+    }
     Query(const Query&) = delete;
     Query& operator=(const Query&) = delete;
     Query& operator=(Query&&) = delete;
@@ -66,6 +71,7 @@ private:
 
     Database* db_;
     sqlite3_stmt* stmt_;
+    bool owned_ = false;
 };
 
 struct OpenOptions {
@@ -84,6 +90,9 @@ public:
     // A use of the statement for `sql`, prepared on first use and cached for
     // the connection's lifetime. `sql` must be a single statement.
     Query query(std::string_view sql);
+    // A use of `sql` prepared for this use only and not cached: for statement
+    // texts that vary without bound (e.g. an IN list of varying length).
+    Query query_once(std::string_view sql);
     // Runs one or more statements without caching (DDL, PRAGMA, BEGIN).
     void exec(const char* sql);
     // Runs a PRAGMA (or any query) that returns one value.

@@ -105,6 +105,26 @@ CREATE TABLE muc_affiliations (
     PRIMARY KEY (room, jid)
 ) WITHOUT ROWID;
 )sql"},
+    // 3: message archives (XEP-0313).
+    {3, R"sql(
+-- XEP-0313: one row per archived message. seq is the archive order (§3.1) and
+-- is never reused (AUTOINCREMENT), id the unpredictable UID clients see; owner
+-- is the archive's bare JID (a user, or a MUC room).
+CREATE TABLE archive (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner    TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    ts       INTEGER NOT NULL,              -- microseconds since the Unix epoch, UTC
+    with_jid TEXT NOT NULL,                 -- the other party's bare JID
+    with_res TEXT NOT NULL DEFAULT '',      -- and its resource (room: the nick)
+    outgoing INTEGER NOT NULL DEFAULT 0,
+    stanza   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX archive_by_id ON archive (owner, id);
+CREATE INDEX archive_by_owner ON archive (owner, seq);
+CREATE INDEX archive_by_with ON archive (owner, with_jid, seq);
+CREATE INDEX archive_by_time ON archive (owner, ts);
+)sql"},
 };
 
 std::int64_t pragma_int(Database& db, const char* sql) {

@@ -20,13 +20,15 @@ public:
           roster_(backend_),
           offline_(backend_),
           keyval_(backend_),
-          muc_(backend_) {}
+          muc_(backend_),
+          archive_(backend_) {}
 
     AccountStore& accounts() override { return accounts_; }
     RosterStore& roster() override { return roster_; }
     OfflineStore& offline() override { return offline_; }
     KeyValStore& keyval() override { return keyval_; }
     MucStore& muc() override { return muc_; }
+    ArchiveStore& archive() override { return archive_; }
 
 private:
     Backend backend_;
@@ -35,6 +37,7 @@ private:
     SqliteOfflineStore offline_;
     SqliteKeyValStore keyval_;
     SqliteMucStore muc_;
+    SqliteArchiveStore archive_;
 };
 
 }  // namespace

@@ -4,6 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "storage/sqlite/backend.hpp"
 #include "storage/stores.hpp"
@@ -80,6 +84,35 @@ public:
 
 private:
     Backend& backend_;
+};
+
+class SqliteArchiveStore final : public ArchiveStore {
+public:
+    explicit SqliteArchiveStore(Backend& backend) : backend_(backend) {}
+    Task<Unit> append(const std::string& owner, const ArchiveEntry& entry) override;
+    Task<std::optional<ArchivePage>> query(const std::string& owner,
+                                           const ArchiveQuery& q) override;
+    Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> ends(
+        const std::string& owner) override;
+    Task<std::size_t> remove_all(const std::string& owner) override;
+    Task<std::size_t> purge_before(std::int64_t cutoff_us) override;
+
+    // Appends waiting for the pool thread; written together (one transaction)
+    // by whichever of their calls runs first: a group commit, so that a busy
+    // server pays one commit per batch of messages, not one per message.
+    struct PendingAppend {
+        std::string owner;
+        ArchiveEntry entry;
+        bool done = false;            // pool thread only
+        std::optional<std::string> error;  // pool thread only
+    };
+
+private:
+    void flush(Database& db);  // pool thread
+
+    Backend& backend_;
+    std::mutex pending_mu_;
+    std::vector<std::shared_ptr<PendingAppend>> pending_;  // GUARDED_BY(pending_mu_)
 };
 
 // Opens the database file, applies the settings and migrations, and starts

@@ -103,6 +103,28 @@ TEST_F(SqliteBackendTest, Reopen_MigratesNothingTwice) {
     EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::latest_schema_version()));
 }
 
+TEST_F(SqliteBackendTest, Migrations2And3_AddMucRoomsAndTheArchiveToAVersion1Database) {
+    create_database();
+    {
+        // What a database made before MUC rooms and the archive existed looks like.
+        RawDb raw(path());
+        raw.exec("DROP TABLE muc_affiliations");
+        raw.exec("DROP TABLE muc_rooms");
+        raw.exec("DROP TABLE archive");
+        raw.exec("DELETE FROM sqlite_sequence WHERE name = 'archive'");
+        raw.exec("PRAGMA user_version = 1");
+    }
+    create_database();
+    RawDb raw(path());
+    EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::latest_schema_version()));
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                        "tbl_name = 'archive' AND name LIKE 'archive_by_%'"),
+              "4");
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                        "name IN ('muc_rooms', 'muc_affiliations')"),
+              "2");
+}
+
 TEST_F(SqliteBackendTest, MissingDirectory_SaysWhatToDo) {
     StorageOptions opts = options();
     opts.sqlite_path = (dir_.path() / "no" / "such" / "parley.sqlite").string();

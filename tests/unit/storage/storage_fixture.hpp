@@ -83,6 +83,7 @@ protected:
     OfflineStore& offline() { return storage_->offline(); }
     KeyValStore& keyval() { return storage_->keyval(); }
     MucStore& muc() { return storage_->muc(); }
+    ArchiveStore& archive() { return storage_->archive(); }
 
     boost::asio::io_context ioc_;
     TempDir dir_;

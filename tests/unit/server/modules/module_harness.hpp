@@ -270,6 +270,116 @@ public:
     }
 };
 
+// A plain list per owner; queries filter and page it the way the conformance
+// suite (tests/unit/storage/archive_store_test.cpp) pins down for backends.
+class MemArchive final : public storage::ArchiveStore {
+public:
+    explicit MemArchive(FailSwitch& f) : f_(f) {}
+    std::map<std::string, std::vector<storage::ArchiveEntry>> archives;
+    storage::Task<Unit> append(const std::string& owner, const storage::ArchiveEntry& e) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
+        auto& list = archives[owner];
+        list.push_back(e);
+        if (list.size() > 1) {  // timestamps never go back within an archive
+            list.back().timestamp_us = std::max(e.timestamp_us, list[list.size() - 2].timestamp_us);
+        }
+        co_return Unit{};
+    }
+    storage::Task<std::optional<storage::ArchivePage>> query(
+        const std::string& owner, const storage::ArchiveQuery& q) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
+        const auto& list = archives[owner];
+        auto pos = [&](const std::string& id) -> std::optional<std::size_t> {
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                if (list[i].id == id) {
+                    return i;
+                }
+            }
+            return std::nullopt;
+        };
+        std::size_t lower = 0, upper = list.size();  // [lower, upper)
+        for (const auto* id : {&q.after_id, &q.rsm_after}) {
+            if (*id) {
+                auto p = pos(**id);
+                if (!p) {
+                    co_return std::optional<storage::ArchivePage>{};
+                }
+                lower = std::max(lower, *p + 1);
+            }
+        }
+        for (const auto* id : {&q.before_id, &q.rsm_before}) {
+            if (*id && !(*id)->empty()) {
+                auto p = pos(**id);
+                if (!p) {
+                    co_return std::optional<storage::ArchivePage>{};
+                }
+                upper = std::min(upper, *p);
+            }
+        }
+        for (const auto& id : q.ids) {
+            if (!pos(id)) {
+                co_return std::optional<storage::ArchivePage>{};
+            }
+        }
+        std::vector<storage::ArchiveEntry> match;
+        for (std::size_t i = lower; i < upper; ++i) {
+            const auto& e = list[i];
+            if ((q.with && e.with != *q.with) ||
+                (q.with_resource && e.with_resource != *q.with_resource) ||
+                (q.start_us && e.timestamp_us < *q.start_us) ||
+                (q.end_us && e.timestamp_us > *q.end_us) ||
+                (!q.ids.empty() && std::find(q.ids.begin(), q.ids.end(), e.id) == q.ids.end())) {
+                continue;
+            }
+            match.push_back(e);
+        }
+        storage::ArchivePage page;
+        page.complete = match.size() <= q.max;
+        if (q.rsm_before) {
+            const auto n = std::min(q.max, match.size());
+            page.items.assign(match.end() - static_cast<std::ptrdiff_t>(n), match.end());
+        } else {
+            match.resize(std::min(q.max, match.size()));
+            page.items = std::move(match);
+        }
+        co_return std::optional(std::move(page));
+    }
+    storage::Task<std::optional<std::pair<storage::ArchiveEntry, storage::ArchiveEntry>>> ends(
+        const std::string& owner) override {
+        const auto& list = archives[owner];
+        if (list.empty()) {
+            co_return std::nullopt;
+        }
+        co_return std::pair(list.front(), list.back());
+    }
+    storage::Task<std::size_t> remove_all(const std::string& owner) override {
+        auto n = archives[owner].size();
+        archives.erase(owner);
+        co_return n;
+    }
+    storage::Task<std::size_t> purge_before(std::int64_t cutoff_us) override {
+        std::size_t n = 0;
+        for (auto& [owner, list] : archives) {
+            std::size_t keep_from = 0;
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                if (list[i].timestamp_us < cutoff_us) {
+                    keep_from = i + 1;
+                }
+            }
+            n += keep_from;
+            list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keep_from));
+        }
+        co_return n;
+    }
+
+private:
+    FailSwitch& f_;
+};
+
 class MemStorage final : public storage::Storage {
 public:
     FailSwitch failing;          // accounts, roster, keyval
@@ -279,11 +389,13 @@ public:
     MemOffline offline_{offline_failing};
     MemKeyVal keyval_{failing};
     MemMuc muc_;
+    MemArchive archive_{failing};
     storage::AccountStore& accounts() override { return accounts_; }
     storage::RosterStore& roster() override { return roster_; }
     storage::OfflineStore& offline() override { return offline_; }
     storage::KeyValStore& keyval() override { return keyval_; }
     storage::MucStore& muc() override { return muc_; }
+    storage::ArchiveStore& archive() override { return archive_; }
 };
 
 // --- fake client session ------------------------------------------------------

@@ -1,12 +1,9 @@
 // XEP-0004 Data Forms v2.13.1: §3.1 form types, §3.2 fields, §3.3 field types.
-#include "modules/muc/data_form.hpp"
+#include "xmpp/data_form.hpp"
 
 #include "xmpp/ns.hpp"
 
-namespace parley::mod::muc::form {
-
-using xmpp::Condition;
-using xmpp::StanzaError;
+namespace parley::xmpp::form {
 
 xml::ElementPtr build(std::string_view type, std::string_view title, std::string_view instructions,
                       const std::vector<Field>& fields) {
@@ -93,4 +90,4 @@ std::optional<bool> parse_boolean(std::string_view s) {
     return std::nullopt;
 }
 
-}  // namespace parley::mod::muc::form
+}  // namespace parley::xmpp::form

@@ -1,10 +1,10 @@
 // XEP-0082 §3.2 DateTime and §2.1 TZD formatting, as used by XEP-0202 <utc/>
 // and <tzo/> and by XEP-0203 delay stamps.
-#include "modules/time/datetime.hpp"
+#include "xmpp/datetime.hpp"
 
 #include <gtest/gtest.h>
 
-namespace parley::mod::datetime {
+namespace parley::xmpp::datetime {
 namespace {
 
 TEST(Datetime, Xep0082_3_2_MoonLandingExample) {
@@ -43,5 +43,30 @@ TEST(Datetime, LocalOffsetIsWithinADay) {
     EXPECT_LT(off, 24 * 3600);
 }
 
+TEST(Datetime, Xep0082_3_2_ParseMoonLandingAndFractions) {
+    EXPECT_EQ(parse_micros("1969-07-21T02:56:15Z"), -14159025LL * 1'000'000);
+    EXPECT_EQ(parse_micros("1969-07-20T21:56:15-05:00"), -14159025LL * 1'000'000);  // §3.2
+    EXPECT_EQ(parse_micros("1970-01-01T00:00:00.123Z"), 123'000);
+    EXPECT_EQ(parse_micros("1970-01-01T00:00:00.1234567Z"), 123'456);
+    EXPECT_EQ(parse_micros("2000-02-29T12:00:00+01:30"), 951'820'200LL * 1'000'000);
+}
+
+TEST(Datetime, Xep0082_3_2_ParseRejectsWhatIsNotADateTime) {
+    for (const char* bad : {"", "2010-06-07", "2010-06-07T00:00:00", "2010-13-01T00:00:00Z",
+                            "2010-02-30T00:00:00Z", "2010-06-07T24:00:00Z", "2010-06-07T00:00:00.Z",
+                            "2010-06-07T00:00:00+0100", "2010-06-07T00:00:00Zjunk", "None"}) {
+        EXPECT_EQ(parse_micros(bad), std::nullopt) << bad;
+    }
+}
+
+TEST(Datetime, FormatMicrosRoundTrips) {
+    EXPECT_EQ(format_utc_micros(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(format_utc_micros(1'000'000'000'000'001LL), "2001-09-09T01:46:40.000001Z");
+    EXPECT_EQ(format_utc_micros(-1), "1969-12-31T23:59:59.999999Z");
+    for (std::int64_t t : {0LL, 1'700'000'000'123'456LL, -14159025'000'000LL}) {
+        EXPECT_EQ(parse_micros(format_utc_micros(t)), t);
+    }
+}
+
 }  // namespace
-}  // namespace parley::mod::datetime
+}  // namespace parley::xmpp::datetime
