@@ -7,6 +7,7 @@ Run with Debian's interpreter, which has the client libraries:
 """
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,10 +24,36 @@ HOST = "localhost"
 PASSWORD = "correct horse battery staple"
 
 
+def _ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_EPHEMERAL_LOW = _ephemeral_low()
+_given_ports = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free TCP port on loopback, below the kernel's ephemeral range: the
+    outgoing connections of the tests and of the servers (s2s, clients) take
+    their local ports from that range, so one of them could otherwise take a
+    port between our choosing it and parleyd binding it. Never the same port
+    twice in one run."""
+    low = max(1024, _EPHEMERAL_LOW - 12000)
+    for _ in range(1000):
+        port = random.randrange(low, _EPHEMERAL_LOW)
+        if port in _given_ports:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given_ports.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def closed_port():
