@@ -56,6 +56,13 @@ async def befriend(alice, bob):
     await bob.next_presence(lambda p: p["from"].bare == alice.boundjid.bare and p["type"] == "available")
 
 
+async def says(sender, receiver, body):
+    """sender chats `body` to receiver's bare JID; it arrives from sender with that body."""
+    sender.send_message(mto=receiver.boundjid.bare, mbody=body, mtype="chat")
+    m = await receiver.next_message()
+    assert (m["from"].bare, m["body"], m["type"]) == (sender.boundjid.bare, body, "chat")
+
+
 def test_rfc6121_subscription_presence_and_chat_across_servers(pair):
     a, b = pair
     ja, jb = a.add_user("alice"), b.add_user("bob")
@@ -68,12 +75,8 @@ def test_rfc6121_subscription_presence_and_chat_across_servers(pair):
         await until(lambda: subscription(alice, jb) == "both")
         await until(lambda: subscription(bob, ja) == "both")
 
-        alice.send_message(mto=jb, mbody="hello b.test", mtype="chat")
-        m = await bob.next_message()
-        assert (m["from"].bare, m["body"], m["type"]) == (ja, "hello b.test", "chat")
-        bob.send_message(mto=ja, mbody="hello a.test", mtype="chat")
-        m = await alice.next_message()
-        assert (m["from"].bare, m["body"]) == (jb, "hello a.test")
+        await says(alice, bob, "hello b.test")
+        await says(bob, alice, "hello a.test")
 
         # Presence changes cross over too (RFC 6121 §4.4).
         bob.send_presence(pshow="away", pstatus="lunch")
@@ -231,12 +234,8 @@ def test_xep0220_dialback_between_servers_without_trusted_certificates(tmp_path,
         async def scenario():
             alice = await Client(ja).login(a.c2s_port)
             bob = await Client(jb).login(b.c2s_port)
-            alice.send_message(mto=jb, mbody="verified by dialback", mtype="chat")
-            m = await bob.next_message()
-            assert (m["from"].bare, m["body"]) == (ja, "verified by dialback")
-            bob.send_message(mto=ja, mbody="likewise", mtype="chat")
-            m = await alice.next_message()
-            assert (m["from"].bare, m["body"]) == (jb, "likewise")
+            await says(alice, bob, "verified by dialback")
+            await says(bob, alice, "likewise")
             await alice.close()
             await bob.close()
 
@@ -273,11 +272,9 @@ def test_idle_stream_closes_and_next_stanza_opens_a_new_one(tmp_path, ca):
         async def scenario():
             alice = await Client(ja).login(a.c2s_port)
             bob = await Client(jb).login(b.c2s_port)
-            alice.send_message(mto=jb, mbody="first", mtype="chat")
-            assert (await bob.next_message())["body"] == "first"
+            await says(alice, bob, "first")
             await until(lambda: "idle for 1 s: closing" in a.log_text() + b.log_text())
-            alice.send_message(mto=jb, mbody="second", mtype="chat")
-            assert (await bob.next_message())["body"] == "second"
+            await says(alice, bob, "second")
             await alice.close()
             await bob.close()
 
@@ -299,9 +296,7 @@ def test_xep0368_direct_tls_route(tmp_path, ca):
         async def scenario():
             alice = await Client(ja).login(a.c2s_port)
             bob = await Client(jb).login(b.c2s_port)
-            alice.send_message(mto=jb, mbody="over direct TLS", mtype="chat")
-            m = await bob.next_message()
-            assert (m["from"].bare, m["body"]) == (ja, "over direct TLS")
+            await says(alice, bob, "over direct TLS")
             await alice.close()
             await bob.close()
 
