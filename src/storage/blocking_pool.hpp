@@ -59,6 +59,12 @@ public:
         }
     }
 
+    // Runs f() on a pool thread and does not wait for it; f must not throw.
+    template <class F>
+    void post(F f) {
+        asio::post(pool_, std::move(f));
+    }
+
     // True on a pool thread: a debug check that a driver call is not made on
     // a network thread (STYLE.md b.5).
     bool on_pool_thread() const { return pool_.get_executor().running_in_this_thread(); }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -198,6 +199,15 @@ public:
     virtual ~ArchiveStore() = default;
     // Appends an entry to `owner`'s archive (entry.id chosen by the caller).
     virtual Task<Unit> append(const std::string& owner, const ArchiveEntry& entry) = 0;
+    // Write-behind append: queues the entry and returns at once. It is
+    // written (in the next group commit) before any query, ends, removal or
+    // purge of this store that is called later runs, so a reader never misses
+    // it. `failed` is called with the reason if the write fails, on the
+    // storage thread. Returns false, queuing nothing, when the queue is full:
+    // the caller then awaits append(), which slows it to the storage's pace.
+    using AppendFailed = std::function<void(const std::string& reason)>;
+    virtual bool append_soon(const std::string& owner, const ArchiveEntry& entry,
+                             AppendFailed failed) = 0;
     // One page of the query; nullopt when an id the query names is not in
     // this archive (XEP-0313 §4.1.3, §4.3.2: item-not-found).
     virtual Task<std::optional<ArchivePage>> query(const std::string& owner,

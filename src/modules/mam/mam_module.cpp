@@ -217,11 +217,19 @@ private:
         e.with_resource = std::string(contact.resource());
         e.outgoing = outgoing;
         e.stanza = xml::to_string(*message);
-        auto stored = co_await storage_->archive().append(owner, e);
-        if (!stored) {
-            log_->error("mam: archiving a message of {} failed: {}", owner,
-                        stored.error().message);
-            co_return std::nullopt;
+        // Write-behind: the message leaves with its archive id while the
+        // storage thread writes it; any later query of the archive sees it.
+        // Only a full queue makes the message wait for the storage.
+        auto failed = [log = log_, owner](const std::string& reason) {
+            log->error("mam: archiving a message of {} failed: {}", owner, reason);
+        };
+        if (!storage_->archive().append_soon(owner, e, std::move(failed))) {
+            auto stored = co_await storage_->archive().append(owner, e);
+            if (!stored) {
+                log_->error("mam: archiving a message of {} failed: {}", owner,
+                            stored.error().message);
+                co_return std::nullopt;
+            }
         }
         if (purge_due(e.timestamp_us)) {
             auto ex = co_await asio::this_coro::executor;

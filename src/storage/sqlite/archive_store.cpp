@@ -172,7 +172,7 @@ std::optional<ArchivePage> run_query(Database& db, const std::string& owner,
 }  // namespace
 
 Task<Unit> SqliteArchiveStore::append(const std::string& owner, const ArchiveEntry& e) {
-    auto mine = std::make_shared<PendingAppend>(PendingAppend{owner, e, false, std::nullopt});
+    auto mine = std::make_shared<PendingAppend>(PendingAppend{owner, e, {}, false, std::nullopt});
     {
         std::lock_guard lock(pending_mu_);
         pending_.push_back(mine);
@@ -192,11 +192,28 @@ Task<Unit> SqliteArchiveStore::append(const std::string& owner, const ArchiveEnt
     });
 }
 
+bool SqliteArchiveStore::append_soon(const std::string& owner, const ArchiveEntry& e,
+                                     AppendFailed failed) {
+    {
+        std::lock_guard lock(pending_mu_);
+        if (pending_.size() >= kMaxPending) {
+            return false;
+        }
+        pending_.push_back(std::make_shared<PendingAppend>(
+            PendingAppend{owner, e, std::move(failed), false, std::nullopt}));
+    }
+    backend_.post([this](Database& db) { flush(db); });
+    return true;
+}
+
 void SqliteArchiveStore::flush(Database& db) {
     std::vector<std::shared_ptr<PendingAppend>> batch;
     {
         std::lock_guard lock(pending_mu_);
         batch.swap(pending_);
+    }
+    if (batch.empty()) {
+        return;
     }
     try {
         Transaction tx(db, Transaction::Kind::write);
@@ -227,6 +244,9 @@ void SqliteArchiveStore::flush(Database& db) {
         // The whole batch was rolled back: every append in it fails alike.
         for (const auto& p : batch) {
             p->error = err.what();
+            if (p->failed) {
+                p->failed(*p->error);
+            }
         }
     }
     for (const auto& p : batch) {
@@ -237,6 +257,7 @@ void SqliteArchiveStore::flush(Database& db) {
 Task<std::optional<ArchivePage>> SqliteArchiveStore::query(const std::string& owner,
                                                            const ArchiveQuery& q) {
     co_return co_await backend_.run<std::optional<ArchivePage>>([&](Database& db) {
+        flush(db);  // appends called before this call come first
         Transaction tx(db, Transaction::Kind::read);  // ids and rows from one snapshot
         return run_query(db, owner, q);
     });
@@ -246,6 +267,7 @@ Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> SqliteArchiveStore::e
     const std::string& owner) {
     using Ends = std::optional<std::pair<ArchiveEntry, ArchiveEntry>>;
     co_return co_await backend_.run<Ends>([&](Database& db) -> Ends {
+        flush(db);  // appends called before this call come first
         Transaction tx(db, Transaction::Kind::read);
         auto one = [&](const char* sql) -> std::optional<ArchiveEntry> {
             auto q = db.query(sql);
@@ -269,6 +291,7 @@ Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> SqliteArchiveStore::e
 
 Task<std::size_t> SqliteArchiveStore::remove_all(const std::string& owner) {
     co_return co_await backend_.run<std::size_t>([&](Database& db) {
+        flush(db);  // appends called before this call come first
         return static_cast<std::size_t>(
             db.query("DELETE FROM archive WHERE owner = ?1").text(1, owner).exec());
     });
@@ -276,6 +299,7 @@ Task<std::size_t> SqliteArchiveStore::remove_all(const std::string& owner) {
 
 Task<std::size_t> SqliteArchiveStore::purge_before(std::int64_t cutoff_us) {
     co_return co_await backend_.run<std::size_t>([&](Database& db) {
+        flush(db);  // appends called before this call come first
         Transaction tx(db, Transaction::Kind::write);
         std::size_t deleted = 0;
         // Walk the owners through the (owner, seq) index, one seek each,

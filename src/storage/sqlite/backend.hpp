@@ -43,6 +43,18 @@ public:
         });
     }
 
+    // Runs f(Database&) on the pool thread without waiting; f handles its own
+    // errors (a DbError escaping it is dropped).
+    template <class F>
+    void post(F f) {
+        pool_.post([this, f = std::move(f)]() mutable {
+            try {
+                f(*db_);
+            } catch (const std::exception&) {
+            }
+        });
+    }
+
     const std::string& path() const { return db_->path(); }
 
 private:

@@ -90,6 +90,8 @@ class SqliteArchiveStore final : public ArchiveStore {
 public:
     explicit SqliteArchiveStore(Backend& backend) : backend_(backend) {}
     Task<Unit> append(const std::string& owner, const ArchiveEntry& entry) override;
+    bool append_soon(const std::string& owner, const ArchiveEntry& entry,
+                     AppendFailed failed) override;
     Task<std::optional<ArchivePage>> query(const std::string& owner,
                                            const ArchiveQuery& q) override;
     Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> ends(
@@ -100,12 +102,17 @@ public:
     // Appends waiting for the pool thread; written together (one transaction)
     // by whichever of their calls runs first: a group commit, so that a busy
     // server pays one commit per batch of messages, not one per message.
+    // Every other method flushes them first, so a read sees every append
+    // called before it, awaited or not.
     struct PendingAppend {
         std::string owner;
         ArchiveEntry entry;
-        bool done = false;            // pool thread only
+        AppendFailed failed;              // append_soon's, or empty
+        bool done = false;                // pool thread only
         std::optional<std::string> error;  // pool thread only
     };
+    // append_soon() refuses more than this many queued entries.
+    static constexpr std::size_t kMaxPending = 16384;
 
 private:
     void flush(Database& db);  // pool thread

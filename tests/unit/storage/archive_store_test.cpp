@@ -103,6 +103,31 @@ TEST_P(ArchiveStoreTest, Xep0313_3_1_OrderIsAppendOrderAndTimeNeverGoesBack) {
     EXPECT_TRUE(page(q).items.empty());
 }
 
+// Write-behind appends (the message path): any later read sees them, in order.
+TEST_P(ArchiveStoreTest, AppendSoonIsSeenByEveryLaterCall) {
+    std::vector<std::string> failures;
+    auto failed = [&](const std::string& why) { failures.push_back(why); };
+    for (int i = 1; i <= 5; ++i) {
+        ASSERT_TRUE(archive().append_soon(kAlice, entry(i, kBob, i * 1'000'000LL), failed));
+    }
+    EXPECT_EQ(ids(page({})), range(1, 5));
+    ASSERT_TRUE(archive().append_soon(kAlice, entry(6, kBob, 6'000'000), failed));
+    EXPECT_EQ(run(archive().ends(kAlice))->second.id, "id-6");
+    ASSERT_TRUE(archive().append_soon(kAlice, entry(7, kBob, 7'000'000), failed));
+    EXPECT_EQ(run(archive().remove_all(kAlice)), 7u);
+    EXPECT_TRUE(failures.empty());
+}
+
+TEST_P(ArchiveStoreTest, AppendSoonReportsAFailedWrite) {
+    run(archive().append(kAlice, entry(1, kBob, 1'000'000)));
+    std::vector<std::string> failures;
+    // The same archive id twice: the write is refused (ids are unique per archive).
+    ASSERT_TRUE(archive().append_soon(kAlice, entry(1, kBob, 2'000'000),
+                                      [&](const std::string& why) { failures.push_back(why); }));
+    EXPECT_EQ(ids(page({})), range(1, 1));
+    ASSERT_EQ(failures.size(), 1u);
+}
+
 TEST_P(ArchiveStoreTest, Xep0313_4_1_2_TimeWindowPagedBothWays) {
     fill();
     ArchiveQuery q;

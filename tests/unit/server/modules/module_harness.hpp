@@ -287,6 +287,20 @@ public:
         }
         co_return Unit{};
     }
+    // Like the SQLite store: a failure is reported later, through `failed`.
+    bool append_soon(const std::string& owner, const storage::ArchiveEntry& e,
+                     AppendFailed failed) override {
+        if (f_.fail) {
+            failed(f_.error().message);
+            return true;
+        }
+        auto& list = archives[owner];
+        list.push_back(e);
+        if (list.size() > 1) {
+            list.back().timestamp_us = std::max(e.timestamp_us, list[list.size() - 2].timestamp_us);
+        }
+        return true;
+    }
     storage::Task<std::optional<storage::ArchivePage>> query(
         const std::string& owner, const storage::ArchiveQuery& q) override {
         if (f_.fail) {
