@@ -377,6 +377,8 @@ Result<Config> load_config(const std::string& path) {
         PARLEY_TRY(r.get("max_attributes", c.max_attributes));
         PARLEY_TRY(r.get("auth_failures_per_minute", c.auth_failures_per_minute));
         PARLEY_TRY(r.get("stream_opens_per_minute", c.stream_opens_per_minute));
+        PARLEY_TRY(r.get("sm_resume_timeout", c.sm_resume_timeout));
+        PARLEY_TRY(r.get("sm_max_unacked", c.sm_max_unacked));
         PARLEY_TRY(r.check_unknown());
     }
     {

@@ -75,6 +75,10 @@ struct Config {
     std::size_t max_attributes = 64;
     std::size_t auth_failures_per_minute = 10;  // per IP and per account
     std::size_t stream_opens_per_minute = 120;  // per IP, first headers only (not restarts)
+    // XEP-0198: how long a dropped session waits to be resumed (0 = no
+    // resumption), and how many unacknowledged stanzas it may hold.
+    std::size_t sm_resume_timeout = 300;
+    std::size_t sm_max_unacked = 1000;
 
     // TLS: a PEM certificate chain and key used for every host; when empty,
     // a self-signed certificate per host is generated under data_dir/certs.

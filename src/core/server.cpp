@@ -88,6 +88,7 @@ struct Server::Impl {
     Throttle auth_failures;
     Throttle stream_opens;
     std::atomic<std::uint64_t> next_id{1};
+    ResumableSessions resumable;
     std::unique_ptr<C2sServices> c2s;
     std::unique_ptr<ComponentServices> components;
     std::unique_ptr<S2sServices> s2s;
@@ -291,7 +292,8 @@ Result<void> Server::start() {
         return m;
     }
     d.c2s = std::make_unique<C2sServices>(C2sServices{cfg, *d.router, *d.storage, *d.tls,
-                                                      d.auth_failures, d.stream_opens, d.next_id});
+                                                      d.auth_failures, d.stream_opens, d.next_id,
+                                                      d.resumable});
     d.components = std::make_unique<ComponentServices>(ComponentServices{cfg, *d.router, d.next_id});
 
     for (auto [l, kind] : {std::pair{&cfg.c2s, ListenerKind::c2s_starttls},

@@ -58,11 +58,17 @@ protected:
         : id_(std::move(id)), executor_(std::move(ex)) {}
     void set_jid(xmpp::Jid j) { jid_ = std::move(j); }
 
+    // The modules' slots, handed from a session to the one that resumes it
+    // (XEP-0198 §5): the resumed session is the same session to modules.
+    using ExtSlots = std::unordered_map<std::type_index, std::any>;
+    ExtSlots take_ext() { return std::move(ext_); }
+    void set_ext(ExtSlots slots) { ext_ = std::move(slots); }
+
 private:
     std::string id_;
     xmpp::Jid jid_;
     boost::asio::any_io_executor executor_;
-    std::unordered_map<std::type_index, std::any> ext_;
+    ExtSlots ext_;
 };
 
 using SessionPtr = std::shared_ptr<Session>;

@@ -323,6 +323,12 @@ Awaitable<void> Router::to_bare(const HookTable& table, StanzaEvent& ev) {
     }
 }
 
+Awaitable<void> Router::redeliver(StanzaEvent& ev) {
+    if (const HookTable* table = host(ev.to.domain())) {
+        co_await message_to_bare(*table, ev);
+    }
+}
+
 Awaitable<void> Router::message_to_bare(const HookTable& table, StanzaEvent& ev) {
     auto resources = sessions_.resources(ev.to.bare_view());
     auto d = parley::message_to_bare(ev.type, resources);

@@ -74,6 +74,12 @@ public:
     // Answers `stanza` with an error (never answers an error, RFC 6120 §8.3.1).
     void bounce(const xml::Element& stanza, xmpp::StanzaError err);
 
+    // XEP-0198 §5: a message that reached a client which went away without
+    // acknowledging it, delivered again to ev.to's account by the bare-JID
+    // rules (other resources, else offline storage) without the *_to_*
+    // hooks: archiving and carbons saw it the first time.
+    Awaitable<void> redeliver(StanzaEvent& ev);
+
     // Writes the stanza to one session, on that session's thread; no hooks.
     void deliver(const ResourceEntry& to, xml::ElementRef stanza) const;
     void deliver(const SessionPtr& to, xml::ElementRef stanza) const;

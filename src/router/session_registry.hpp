@@ -45,6 +45,10 @@ public:
     BindResult bind(const xmpp::Jid& full, const SessionPtr& session, ConflictPolicy policy);
     // Removes the resource if it is still held by `session`.
     void unbind(const xmpp::Jid& full, const Session* session);
+    // Gives the resource held by `old` to `now`, keeping its presence facts
+    // (XEP-0198 resumption: the same session on a new connection). False
+    // when `old` no longer holds it.
+    bool rebind(const xmpp::Jid& full, const Session* old, const SessionPtr& now);
 
     std::vector<ResourceEntry> resources(std::string_view bare) const;
     std::optional<ResourceEntry> find(const xmpp::Jid& full) const;

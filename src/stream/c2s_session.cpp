@@ -1,18 +1,23 @@
 // RFC 6120 client-to-server streams: §4 (streams), §5 (STARTTLS), §6 (SASL),
 // §7 (resource binding), §8 (stanza processing on the sending side); RFC 3921
 // §3 (legacy session establishment, accepted for old clients); XEP-0368
-// (direct TLS).
+// (direct TLS); XEP-0198 (stream management: acks, resumption).
 #include "stream/c2s_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
 
 #include <spdlog/spdlog.h>
 
 #include "auth/base64.hpp"
 #include "auth/tls_binding.hpp"
 #include "core/config.hpp"
+#include "core/run_on.hpp"
 #include "core/throttle.hpp"
 #include "core/tls.hpp"
 #include "router/router.hpp"
@@ -20,6 +25,7 @@
 #include "stream/stream_util.hpp"
 #include "transport/tcp_transport.hpp"
 #include "xml/serializer.hpp"
+#include "xmpp/datetime.hpp"
 #include "xmpp/ns.hpp"
 
 namespace parley {
@@ -45,7 +51,50 @@ xml::ElementPtr sasl_element(std::string name, std::string_view payload, bool al
     return e;
 }
 
+xml::ElementPtr sm_element(std::string name) {
+    return xml::Element::make(std::move(name), std::string(ns::sm));
+}
+
+// XEP-0198 §3/§5 <failed/> with a stanza error condition.
+xml::ElementPtr sm_failed(std::string_view condition) {
+    auto f = sm_element("failed");
+    f->add(std::string(condition), std::string(ns::stanzas));
+    return f;
+}
+
+std::optional<std::uint32_t> parse_count(std::string_view text) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
 }  // namespace
+
+void ResumableSessions::add(const std::string& id, std::string bare, std::weak_ptr<C2sSession> s) {
+    std::lock_guard lock(mu_);
+    by_id_[id] = Entry{std::move(bare), std::move(s)};
+}
+
+std::shared_ptr<C2sSession> ResumableSessions::find(const std::string& id,
+                                                    std::string_view bare) const {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second.bare != bare) {
+        return nullptr;
+    }
+    return it->second.session.lock();
+}
+
+void ResumableSessions::remove(const std::string& id, const C2sSession* s) {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it != by_id_.end() && it->second.session.lock().get() == s) {
+        by_id_.erase(it);
+    }
+}
 
 void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool direct_tls) {
     auto ex = socket.get_executor();
@@ -144,6 +193,13 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
                          transport_->remote_address(), "closing the stream");
             close({stream_condition(err), std::string(xml::to_string(err))});
         }
+    }
+    // The connection dropped under a resumable session: keep it (XEP-0198 §5).
+    if (state_ == State::bound && sm_ && sm_->resumable()) {
+        co_await hibernate();
+    }
+    if (handed_over_) {
+        co_return;  // the session goes on, on another connection
     }
     co_await on_closed();
 }
@@ -247,6 +303,7 @@ void C2sSession::send_features() {
     } else {
         features->add("bind", std::string(ns::bind));
         features->add("session", std::string(ns::session)).add("optional", std::string(ns::session));
+        features->add("sm", std::string(ns::sm));  // XEP-0198 §2
         for (const auto& f : table_->stream_features()) {
             features->add_child(f->deep_copy());
         }
@@ -259,6 +316,25 @@ void C2sSession::send(const xml::Element& e) {
 }
 
 void C2sSession::deliver(const xml::ElementRef& stanza) {
+    if (handed_over_) {
+        // Routed here before the resumed session took the resource over.
+        if (auto next = successor_.lock()) {
+            asio::post(next->executor(), [next, stanza] { next->deliver(stanza); });
+        }
+        return;
+    }
+    if (state_ == State::resuming) {
+        resume_backlog_.push_back(stanza);
+        return;
+    }
+    if (state_ == State::hibernating) {
+        // Kept for the resumed stream, or delivered elsewhere if none comes (§5).
+        sm_->sent(stanza, std::chrono::system_clock::now());
+        if (sm_->unacked().size() > svc_.config.sm_max_unacked && hibernation_) {
+            hibernation_->cancel();
+        }
+        return;
+    }
     if (state_ != State::bound) {
         return;
     }
@@ -268,7 +344,21 @@ void C2sSession::deliver(const xml::ElementRef& stanza) {
         close({StreamCondition::resource_constraint, "too much unread data queued for this client"});
         return;
     }
+    send_stanza(stanza);
+}
+
+void C2sSession::send_stanza(const xml::ElementRef& stanza) {
     send(*stanza);
+    if (!sm_) {
+        return;
+    }
+    sm_->sent(stanza, std::chrono::system_clock::now());
+    if (sm_->unacked().size() > svc_.config.sm_max_unacked) {
+        close({StreamCondition::resource_constraint,
+               "too many stanzas not acknowledged (XEP-0198)"});
+        return;
+    }
+    request_ack();
 }
 
 void C2sSession::close(StreamError err) {
@@ -300,6 +390,10 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
                 co_await on_starttls();
             } else if (el->is("auth", ns::sasl) && user_.empty()) {
                 co_await on_auth(*el);
+            } else if (el->is("resume", ns::sm) && !user_.empty()) {
+                co_await on_resume(*el);
+            } else if (el->is("enable", ns::sm) && !user_.empty()) {
+                send(*sm_failed("unexpected-request"));  // §3: bind a resource first
             } else if (el->is("iq", ns::client)) {
                 co_await on_pre_bind_iq(*el);
             } else {
@@ -316,7 +410,11 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
             }
             break;
         case State::bound:
-            co_await on_stanza(std::move(el));
+            if (el->ns() == ns::sm) {
+                on_sm_element(*el);
+            } else {
+                co_await on_stanza(std::move(el));
+            }
             break;
         default:
             close({StreamCondition::not_authorized, {}});
@@ -463,7 +561,11 @@ void C2sSession::sasl_fail(auth::SaslFailure f, const std::string& why) {
 
 void C2sSession::send_iq_error(const xml::Element& iq, StanzaError err) {
     if (auto reply = xmpp::make_error_reply(iq, err)) {
-        send(*reply);
+        if (state_ == State::bound) {
+            send_stanza(std::move(reply));
+        } else {
+            send(*reply);
+        }
     }
 }
 
@@ -548,6 +650,9 @@ asio::awaitable<void> C2sSession::on_bind(const xml::Element& iq) {
 }
 
 asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
+    if (sm_) {
+        sm_->received();  // XEP-0198 §4: every stanza counts, whatever becomes of it
+    }
     if (!is_stanza(*el)) {
         close({StreamCondition::unsupported_stanza_type,
                fmt::format("<{}/> in '{}' is not a stanza", el->name(), el->ns())});
@@ -565,7 +670,7 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
             auto reply = xml::Element::make("iq", std::string(ns::client));
             reply->set_attr("type", "result");
             reply->set_attr("id", std::string(el->attr_or("id")));
-            send(*reply);
+            send_stanza(std::move(reply));
             co_return;
         }
         if (!el->attr("id") ||
@@ -613,17 +718,222 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
 }
 
 asio::awaitable<void> C2sSession::on_closed() {
-    if (state_ != State::closed) {
+    if (state_ != State::closed && state_ != State::hibernating) {
         transport_->write(xml::kStreamClose);
         transport_->close_after_write();
     }
-    bool was_bound = state_ == State::bound || (state_ == State::closed && !jid().empty());
+    bool was_bound = state_ == State::bound || state_ == State::hibernating ||
+                     (state_ == State::closed && !jid().empty());
     state_ = State::closed;
     if (was_bound && !unbound_) {
         unbound_ = true;
         svc_.router.sessions().unbind(jid(), this);
         co_await table_->run(SessionHook::closed, *this);
         spdlog::info("[{}] {} disconnected", id(), jid().str());
+        if (sm_) {
+            svc_.resumable.remove(sm_->id(), this);
+            co_await settle_unacked();
+        }
+    }
+}
+
+
+// --- XEP-0198 stream management ----------------------------------------------
+
+void C2sSession::on_sm_element(const xml::Element& el) {
+    if (el.name() == "enable") {
+        on_enable(el);
+        return;
+    }
+    if (!sm_) {
+        send(*sm_failed("unexpected-request"));  // §3: not enabled on this stream
+        return;
+    }
+    if (el.name() == "r") {
+        // §4: how many stanzas we have handled from the client.
+        auto a = sm_element("a");
+        a->set_attr("h", std::to_string(sm_->handled()));
+        send(*a);
+        return;
+    }
+    if (el.name() == "a") {
+        auto h = parse_count(el.attr_or("h"));
+        if (!h || !sm_->acknowledge(*h)) {
+            // §4: an 'h' above what was sent ends the stream.
+            auto err = StreamError{StreamCondition::undefined_condition,
+                                   fmt::format("acknowledged {} stanzas, {} were sent",
+                                               el.attr_or("h"), sm_->sent_count())};
+            auto too_high = sm_element("handled-count-too-high");
+            too_high->set_attr("h", std::string(el.attr_or("h")));
+            too_high->set_attr("send-count", std::to_string(sm_->sent_count()));
+            err.app_condition = std::move(too_high);
+            close(std::move(err));
+            return;
+        }
+        sm_->awaiting_ack = false;
+        if (!sm_->unacked().empty()) {
+            request_ack();  // stanzas sent after our last <r/>
+        }
+        return;
+    }
+    send(*sm_failed("feature-not-implemented"));
+}
+
+void C2sSession::on_enable(const xml::Element& el) {
+    if (sm_) {
+        send(*sm_failed("unexpected-request"));  // §3: once per stream
+        return;
+    }
+    const auto resume_attr = el.attr_or("resume");
+    const bool resumable =
+        (resume_attr == "true" || resume_attr == "1") && svc_.config.sm_resume_timeout > 0;
+    sm_ = std::make_unique<StreamManagement>(random_hex(16), resumable);
+    auto enabled = sm_element("enabled");
+    if (resumable) {
+        enabled->set_attr("id", sm_->id());
+        enabled->set_attr("resume", "true");
+        enabled->set_attr("max", std::to_string(svc_.config.sm_resume_timeout));
+        svc_.resumable.add(sm_->id(), jid().bare_str(),
+                           std::static_pointer_cast<C2sSession>(shared_from_this()));
+    }
+    send(*enabled);
+    spdlog::debug("[{}] stream management enabled{}", id(), resumable ? ", resumable" : "");
+}
+
+void C2sSession::request_ack() {
+    if (!sm_->awaiting_ack && state_ == State::bound) {
+        sm_->awaiting_ack = true;
+        send(*sm_element("r"));
+    }
+}
+
+asio::awaitable<void> C2sSession::hibernate() {
+    state_ = State::hibernating;
+    transport_->close();
+    spdlog::info("[{}] {} lost its connection; keeping the session {} s for it to resume "
+                 "(XEP-0198), {} stanzas unacknowledged",
+                 id(), jid().str(), svc_.config.sm_resume_timeout, sm_->unacked().size());
+    hibernation_.emplace(executor(), std::chrono::seconds(svc_.config.sm_resume_timeout));
+    boost::system::error_code ec;
+    co_await hibernation_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    hibernation_.reset();
+    if (!handed_over_) {
+        spdlog::info("[{}] {} was not resumed{}; ending the session", id(), jid().str(),
+                     ec ? " (too many stanzas waiting)" : " in time");
+    }
+}
+
+std::optional<C2sSession::Handover> C2sSession::hand_over(
+    const std::shared_ptr<C2sSession>& successor) {
+    if (handed_over_ || !sm_ || (state_ != State::bound && state_ != State::hibernating)) {
+        return std::nullopt;
+    }
+    // From here the router finds the successor for this resource; what it
+    // already sent our way is forwarded by deliver().
+    if (!svc_.router.sessions().rebind(jid(), this, successor)) {
+        return std::nullopt;
+    }
+    handed_over_ = true;
+    successor_ = successor;
+    if (state_ == State::bound) {
+        // The old connection is still open (the client noticed the drop first).
+        spdlog::info("[{}] {} resumed on another connection; closing this one", id(), jid().str());
+        transport_->close();
+    }
+    state_ = State::closed;
+    if (hibernation_) {
+        hibernation_->cancel();
+    }
+    return Handover{jid(), std::move(sm_), take_ext()};
+}
+
+asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
+    const std::string previd(el.attr_or("previd"));
+    const auto h = parse_count(el.attr_or("h"));
+    const std::string bare = user_ + "@" + host_;
+    auto old = h ? svc_.resumable.find(previd, bare) : nullptr;
+    if (!old) {
+        // §5: unknown, expired or someone else's session; the client binds afresh.
+        send(*sm_failed("item-not-found"));
+        co_return;
+    }
+    state_ = State::resuming;
+    auto self = std::static_pointer_cast<C2sSession>(shared_from_this());
+    auto take = [old, self]() { return old->hand_over(self); };
+    auto handover = co_await run_on(old->executor(), std::move(take));
+    if (state_ != State::resuming) {
+        co_return;  // this connection ended meanwhile
+    }
+    if (!handover) {
+        state_ = State::negotiating;
+        send(*sm_failed("item-not-found"));
+        co_return;
+    }
+    set_jid(std::move(handover->jid));
+    set_ext(std::move(handover->ext));
+    sm_ = std::move(handover->sm);
+    svc_.resumable.add(sm_->id(), bare, self);
+    state_ = State::bound;
+    if (!sm_->acknowledge(*h)) {
+        close({StreamCondition::undefined_condition,
+               fmt::format("resumed acknowledging {} stanzas, {} were sent", *h, sm_->sent_count())});
+        co_await on_closed();
+        co_return;
+    }
+    auto resumed = sm_element("resumed");
+    resumed->set_attr("h", std::to_string(sm_->handled()));
+    resumed->set_attr("previd", sm_->id());
+    send(*resumed);
+    // §5: everything the client did not acknowledge, again, in order.
+    for (const auto& s : sm_->unacked()) {
+        send(*s.stanza);
+    }
+    sm_->awaiting_ack = false;
+    spdlog::info("[{}] {} resumed from {} (XEP-0198), {} stanzas sent again", id(), jid().str(),
+                 transport_->remote_address(), sm_->unacked().size());
+    auto backlog = std::move(resume_backlog_);
+    for (const auto& stanza : backlog) {
+        send_stanza(stanza);
+    }
+    if (!sm_->unacked().empty()) {
+        request_ack();
+    }
+}
+
+asio::awaitable<void> C2sSession::settle_unacked() {
+    auto unacked = sm_->take_unacked();
+    std::size_t redelivered = 0;
+    std::size_t bounced = 0;
+    for (const auto& s : unacked) {
+        const auto& st = *s.stanza;
+        const auto type = st.attr_or("type");
+        if (st.name() == "message" && type != "groupchat" && type != "error" &&
+            type != "headline") {
+            // Delivered again to the account (other resources or offline
+            // storage), stamped with when it first came (XEP-0203).
+            auto copy = st.shallow_copy();
+            if (!copy->child("delay", ns::delay)) {
+                auto& delay = copy->add("delay", std::string(ns::delay));
+                delay.set_attr("from", host_);
+                delay.set_attr("stamp", xmpp::datetime::format_utc(
+                                            std::chrono::time_point_cast<std::chrono::seconds>(s.when)));
+            }
+            auto from = xmpp::Jid::parse(copy->attr_or("from"));
+            xml::ElementRef stanza = std::move(copy);
+            StanzaEvent ev{stanza, StanzaKind::message, stanza->attr_or("type"),
+                           from ? std::move(*from) : xmpp::Jid::parse(host_).value(),
+                           jid().bare(), nullptr, svc_.router};
+            co_await svc_.router.redeliver(ev);
+            ++redelivered;
+        } else if (st.name() == "iq" && (type == "get" || type == "set")) {
+            svc_.router.bounce(st, StanzaError(Condition::recipient_unavailable));
+            ++bounced;
+        }
+    }
+    if (!unacked.empty()) {
+        spdlog::info("[{}] {}: {} unacknowledged stanzas: {} messages delivered again, {} iqs "
+                     "bounced, the rest dropped (XEP-0198 §5)",
+                     id(), jid().str(), unacked.size(), redelivered, bounced);
     }
 }
 

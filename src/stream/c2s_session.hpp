@@ -11,13 +11,19 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "auth/sasl.hpp"
 #include "core/idle_sweep.hpp"
 #include "core/session.hpp"
+#include "stream/stream_management.hpp"
 #include "xml/stream_parser.hpp"
 
 namespace parley {
@@ -32,6 +38,27 @@ namespace storage {
 class Storage;
 }
 
+class C2sSession;
+
+// The sessions a client may resume (XEP-0198 §5), by stream-management id,
+// with the bare JID that owns each (only that account may resume it).
+class ResumableSessions {
+public:
+    void add(const std::string& id, std::string bare, std::weak_ptr<C2sSession> s);
+    // The session, if `bare` owns it and it still exists.
+    std::shared_ptr<C2sSession> find(const std::string& id, std::string_view bare) const;
+    // Forgets `id` if it still names `s`.
+    void remove(const std::string& id, const C2sSession* s);
+
+private:
+    struct Entry {
+        std::string bare;
+        std::weak_ptr<C2sSession> session;
+    };
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, Entry> by_id_;  // GUARDED_BY(mu_)
+};
+
 // What a client stream needs from the server; owned by the Server.
 struct C2sServices {
     const Config& config;
@@ -41,6 +68,7 @@ struct C2sServices {
     Throttle& auth_failures;  // keyed by "ip:ADDR" and "user:JID"
     Throttle& stream_opens;   // keyed by IP
     std::atomic<std::uint64_t>& next_id;
+    ResumableSessions& resumable;
 };
 
 class C2sSession final : public Session, private IdleSweep::Member {
@@ -62,7 +90,9 @@ private:
         negotiating,     // features sent, expecting starttls/auth/iq
         authenticating,  // SASL exchange in progress
         authenticated,   // after <success/>, waiting for the restart
+        resuming,        // taking over a dropped session (XEP-0198 §5)
         bound,           // resource bound: stanzas flow (RFC 6120 §7)
+        hibernating,     // the connection dropped; waiting to be resumed (XEP-0198 §5)
         closed,
     };
 
@@ -82,6 +112,26 @@ private:
     boost::asio::awaitable<void> on_stanza(xml::ElementPtr stanza);
     boost::asio::awaitable<void> on_closed();
     void send(const xml::Element& e);
+    // A stanza to the client: written, and counted by stream management.
+    void send_stanza(const xml::ElementRef& stanza);
+
+    // XEP-0198 stream management (stream/stream_management.hpp holds the counts).
+    void on_sm_element(const xml::Element& el);
+    void on_enable(const xml::Element& el);
+    boost::asio::awaitable<void> on_resume(const xml::Element& el);
+    void request_ack();
+    boost::asio::awaitable<void> hibernate();
+    // On the thread of a session being resumed elsewhere: ends it here and
+    // gives away what the new stream continues with; nullopt when it ended.
+    struct Handover {
+        xmpp::Jid jid;
+        std::unique_ptr<StreamManagement> sm;
+        ExtSlots ext;
+    };
+    std::optional<Handover> hand_over(const std::shared_ptr<C2sSession>& successor);
+    // Unacknowledged stanzas of an ended session: delivered elsewhere (§5).
+    boost::asio::awaitable<void> settle_unacked();
+
     void send_iq_error(const xml::Element& iq, xmpp::StanzaError err);
 
     C2sServices& svc_;
@@ -101,6 +151,11 @@ private:
     int sasl_failures_ = 0;
     bool unbound_ = false;
     bool first_header_seen_ = false;   // removed from the registry and 'closed' hooks run
+    std::unique_ptr<StreamManagement> sm_;  // after <enable/>
+    bool handed_over_ = false;              // resumed on another connection: nothing to end
+    std::weak_ptr<C2sSession> successor_;   // that connection's session
+    std::vector<xml::ElementRef> resume_backlog_;  // routed here while resuming
+    std::optional<boost::asio::steady_timer> hibernation_;
 };
 
 }  // namespace parley

@@ -124,6 +124,9 @@ xml::ElementPtr StreamError::to_element() const {
     if (!text.empty()) {
         e->add("text", std::string(ns::xmpp_streams)).add_text(text);
     }
+    if (app_condition) {
+        e->add_child(app_condition->deep_copy());
+    }
     return e;
 }
 

@@ -94,9 +94,16 @@ enum class StreamCondition {
 std::string_view to_string(StreamCondition c);
 
 struct StreamError {
+    StreamError() = default;
+    StreamError(StreamCondition c, std::string t, xml::ElementRef app = nullptr)
+        : condition(c), text(std::move(t)), app_condition(std::move(app)) {}
+
     StreamCondition condition = StreamCondition::undefined_condition;
     std::string text;
-    xml::ElementPtr to_element() const;  // <stream:error><cond/><text/></stream:error>
+    // RFC 6120 §4.9.4: an application-specific condition, e.g. XEP-0198's
+    // <handled-count-too-high/>.
+    xml::ElementRef app_condition;
+    xml::ElementPtr to_element() const;  // <stream:error><cond/><text/><app/></stream:error>
 };
 
 }  // namespace parley::xmpp
