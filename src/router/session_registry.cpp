@@ -57,21 +57,15 @@ void SessionRegistry::unbind(const xmpp::Jid& full, const Session* session) {
 }
 
 bool SessionRegistry::rebind(const xmpp::Jid& full, const Session* old, const SessionPtr& now) {
-    const std::string_view bare = full.bare_view();
-    auto& sh = shard(bare);
-    std::lock_guard lock(sh.mu);
-    auto u = sh.users.find(bare);
-    if (u == sh.users.end()) {
-        return false;
-    }
-    for (auto& e : u->second) {
-        if (e.resource == full.resource() && e.session.lock().get() == old) {
+    bool done = false;
+    update(full, [&](ResourceEntry& e) {
+        if (e.session.lock().get() == old) {
             e.session = now;
             e.executor = now->executor();
-            return true;
+            done = true;
         }
-    }
-    return false;
+    });
+    return done;
 }
 
 std::vector<ResourceEntry> SessionRegistry::resources(std::string_view bare) const {
