@@ -125,6 +125,15 @@ void ModuleContext::on_iq(IqType type, IqScope scope, std::string_view ns, std::
     table_.iq_[std::move(key)] = std::move(h);
 }
 
+void ModuleContext::on_nonza(std::string ns, NonzaHandler h) {
+    table_.nonza_[std::move(ns)] = std::move(h);
+}
+
+const NonzaHandler* HookTable::nonza(std::string_view ns) const {
+    auto it = nonza_.find(ns);
+    return it == nonza_.end() ? nullptr : &it->second;
+}
+
 void ModuleContext::hook(StanzaHook hook, Priority p, StanzaHandler h) {
     auto& list = table_.stanza_[static_cast<int>(hook)];
     list.push_back({static_cast<int>(p), std::move(h)});

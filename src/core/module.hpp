@@ -134,6 +134,10 @@ private:
 };
 
 using IqHandler = std::function<Awaitable<void>(IqRequest&)>;
+// A top-level element that is not a stanza ("nonza") on a bound client
+// stream, e.g. XEP-0352's <active/>/<inactive/>: handled at once, on the
+// session's thread, in stream order.
+using NonzaHandler = std::function<void(Session&, const xml::Element&)>;
 using StanzaHandler = std::function<Awaitable<Handled>(StanzaEvent&)>;
 
 // Session lifecycle: bound (resource bound, in the registry), available
@@ -182,6 +186,8 @@ public:
     };
 
     const IqHandler* iq(IqType type, IqScope scope, std::string_view ns, std::string_view name) const;
+    // The handler of nonzas in `ns`, or null.
+    const NonzaHandler* nonza(std::string_view ns) const;
     // Runs the hook's handlers by priority until one returns Handled::yes.
     Awaitable<Handled> run(StanzaHook hook, StanzaEvent& ev) const;
     // True when a module hooked `hook` (callers skip run() when not).
@@ -209,6 +215,7 @@ private:
     std::vector<StanzaEntry> stanza_[static_cast<int>(StanzaHook::count_)];
     std::vector<SessionHandler> session_[static_cast<int>(SessionHook::count_)];
     std::vector<UserHandler> user_removed_;
+    std::map<std::string, NonzaHandler, std::less<>> nonza_;
     std::set<std::string> features_;
     std::set<std::string> account_features_;
     std::set<Identity> identities_;
@@ -242,6 +249,8 @@ public:
     void on_iq(IqType type, IqScope scope, std::string_view ns, std::string_view name, IqHandler h);
     void hook(StanzaHook hook, Priority p, StanzaHandler h);
     void on_session(SessionHook hook, SessionHandler h);
+    // Nonzas in `ns` on this host's bound client streams (one module per namespace).
+    void on_nonza(std::string ns, NonzaHandler h);
     void on_user_removed(UserHandler h);
     // Claims a whole domain for this module: every stanza addressed to
     // `domain` or to a JID at it goes to `h`, on the thread that routes it

@@ -42,6 +42,20 @@ public:
     // per-address limits.
     virtual std::string remote_address() const { return {}; }
 
+    // A module may hold back stanzas on their way to a client (XEP-0352 client
+    // state indication): hold() runs on the session's thread for every
+    // stanza delivered to it and returns true to keep it; the filter later
+    // writes what it kept with deliver_unfiltered(). One filter per session.
+    class DeliveryFilter {
+    public:
+        virtual ~DeliveryFilter() = default;
+        virtual bool hold(Session& session, const xml::ElementRef& stanza) = 0;
+    };
+    void set_delivery_filter(std::shared_ptr<DeliveryFilter> f) { filter_ = std::move(f); }
+    // deliver() without the filter. Sessions that are not client streams
+    // have no filter: the default is deliver().
+    virtual void deliver_unfiltered(const xml::ElementRef& stanza) { deliver(stanza); }
+
     // Per-session data for a module: a typed slot (STYLE.md b.3), created
     // empty on first use. e.g. session.ext<CarbonsState>().enabled = true;
     template <class T>
@@ -57,18 +71,21 @@ protected:
     Session(std::string id, boost::asio::any_io_executor ex)
         : id_(std::move(id)), executor_(std::move(ex)) {}
     void set_jid(xmpp::Jid j) { jid_ = std::move(j); }
+    DeliveryFilter* filter() const { return filter_.get(); }
 
     // The modules' slots, handed from a session to the one that resumes it
     // (XEP-0198 §5): the resumed session is the same session to modules.
     using ExtSlots = std::unordered_map<std::type_index, std::any>;
     ExtSlots take_ext() { return std::move(ext_); }
     void set_ext(ExtSlots slots) { ext_ = std::move(slots); }
+    std::shared_ptr<DeliveryFilter> take_filter() { return std::move(filter_); }
 
 private:
     std::string id_;
     xmpp::Jid jid_;
     boost::asio::any_io_executor executor_;
     ExtSlots ext_;
+    std::shared_ptr<DeliveryFilter> filter_;
 };
 
 using SessionPtr = std::shared_ptr<Session>;

@@ -20,6 +20,7 @@ std::unique_ptr<Module> make_register_module();
 std::unique_ptr<Module> make_muc_module();
 std::unique_ptr<Module> make_carbons_module();
 std::unique_ptr<Module> make_mam_module();
+std::unique_ptr<Module> make_csi_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -47,6 +48,7 @@ const std::vector<ModuleInfo>& builtin_modules() {
          mod::make_carbons_module},
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
+        {"csi", "XEP-0352 Client State Indication", true, mod::make_csi_module},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},

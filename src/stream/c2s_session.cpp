@@ -338,6 +338,19 @@ void C2sSession::deliver(const xml::ElementRef& stanza) {
     if (state_ != State::bound) {
         return;
     }
+    if (filter() && filter()->hold(*this, stanza)) {
+        return;
+    }
+    deliver_unfiltered(stanza);
+}
+
+void C2sSession::deliver_unfiltered(const xml::ElementRef& stanza) {
+    if (state_ != State::bound) {
+        if (state_ == State::hibernating || state_ == State::resuming || handed_over_) {
+            deliver(stanza);
+        }
+        return;
+    }
     if (transport_->queued() > kMaxQueuedBytes) {
         // A client that does not read must not make the server hold an
         // unbounded backlog for it (RFC 6120 §4.9.3.17).
@@ -412,6 +425,8 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
         case State::bound:
             if (el->ns() == ns::sm) {
                 on_sm_element(*el);
+            } else if (const NonzaHandler* h = table_->nonza(el->ns())) {
+                (*h)(*this, *el);
             } else {
                 co_await on_stanza(std::move(el));
             }
@@ -844,7 +859,7 @@ std::optional<C2sSession::Handover> C2sSession::hand_over(
     if (hibernation_) {
         hibernation_->cancel();
     }
-    return Handover{jid(), std::move(sm_), take_ext()};
+    return Handover{jid(), std::move(sm_), take_ext(), take_filter()};
 }
 
 asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
@@ -871,6 +886,7 @@ asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
     }
     set_jid(std::move(handover->jid));
     set_ext(std::move(handover->ext));
+    set_delivery_filter(std::move(handover->filter));
     sm_ = std::move(handover->sm);
     svc_.resumable.add(sm_->id(), bare, self);
     state_ = State::bound;

@@ -80,6 +80,7 @@ public:
     ~C2sSession() override;
 
     void deliver(const xml::ElementRef& stanza) override;
+    void deliver_unfiltered(const xml::ElementRef& stanza) override;
     void close(xmpp::StreamError err) override;
     bool secure() const override;
     std::string remote_address() const override;
@@ -127,6 +128,7 @@ private:
         xmpp::Jid jid;
         std::unique_ptr<StreamManagement> sm;
         ExtSlots ext;
+        std::shared_ptr<DeliveryFilter> filter;
     };
     std::optional<Handover> hand_over(const std::shared_ptr<C2sSession>& successor);
     // Unacknowledged stanzas of an ended session: delivered elsewhere (§5).

@@ -55,6 +55,7 @@ inline constexpr N rsm = "http://jabber.org/protocol/rsm";              // XEP-0
 inline constexpr N mam = "urn:xmpp:mam:2";                              // XEP-0313
 inline constexpr N mam_extended = "urn:xmpp:mam:2#extended";            // XEP-0313 §7
 inline constexpr N sm = "urn:xmpp:sm:3";                                // XEP-0198
+inline constexpr N csi = "urn:xmpp:csi:0";                              // XEP-0352
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
 
 // XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of
