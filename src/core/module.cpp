@@ -184,4 +184,25 @@ std::string ModuleConfig::get_string(std::string_view key, std::string_view fall
     return it == values_.end() ? std::string(fallback) : it->second;
 }
 
+std::vector<std::string> ModuleConfig::get_list(std::string_view key) const {
+    std::vector<std::string> items;
+    const std::string text = get_string(key, "");
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        auto item = std::string_view(text).substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+            items.emplace_back(item);
+        }
+        start = comma + 1;
+    }
+    return items;
+}
+
 }  // namespace parley

@@ -296,6 +296,8 @@ public:
     std::int64_t get_int(std::string_view key, std::int64_t fallback) const;
     bool get_bool(std::string_view key, bool fallback) const;
     std::string get_string(std::string_view key, std::string_view fallback) const;
+    // A comma-separated list ("a, b"), items trimmed, empty items dropped.
+    std::vector<std::string> get_list(std::string_view key) const;
     bool has(std::string_view key) const;
 
 private:

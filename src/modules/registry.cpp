@@ -50,8 +50,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
         {"csi", "XEP-0352 Client State Indication", true, mod::make_csi_module},
         // disco last: it reads what the others registered.
-        {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
-         mod::make_disco_module},
+        {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
+         true, mod::make_disco_module,
+         {"abuse_addresses", "admin_addresses", "feedback_addresses", "sales_addresses",
+          "security_addresses", "status_addresses", "support_addresses"}},
     };
     return modules;
 }

@@ -16,7 +16,7 @@ import pytest
 from slixmpp.exceptions import IqError
 
 from clients import Client, XmppStream, run, TIMEOUT, NS_CLIENT, q, stanza_error
-from conftest import HOST, PARLEYD
+from conftest import HOST, PARLEYD, Server, running
 from test_im import befriend
 
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
@@ -123,6 +123,30 @@ def test_xep0115_6_3_caps_ver_matches_disco_info_of_node_ver(server):
     other = s.request(f"<query xmlns='{DISCO_INFO}' node='{node}#not-the-ver'/>", to=HOST)
     assert stanza_error(other) == ("cancel", "item-not-found")
     s.close()
+
+
+def test_xep0157_contact_addresses_in_server_disco_info(tmp_path):
+    srv = Server(tmp_path, extra_config="""
+[modules.disco]
+abuse_addresses = "mailto:abuse@example.org, xmpp:abuse@localhost"
+support_addresses = "https://example.org/support"
+""")
+    with running(srv):
+        srv.add_user("alice")
+        s = XmppStream(srv.c2s_port)
+        s.login("alice", resource="r")
+        query = s.request(f"<query xmlns='{DISCO_INFO}'/>", to=HOST).find(q(DISCO_INFO, "query"))
+        forms = query.findall(q(DATA_FORMS, "x"))
+        assert len(forms) == 1 and forms[0].get("type") == "result"
+        fields = {f.get("var"): [v.text for v in f.findall(q(DATA_FORMS, "value"))]
+                  for f in forms[0].findall(q(DATA_FORMS, "field"))}
+        assert fields["FORM_TYPE"] == ["http://jabber.org/network/serverinfo"]  # XEP-0157 §2
+        assert fields["abuse-addresses"] == ["mailto:abuse@example.org", "xmpp:abuse@localhost"]
+        assert fields["support-addresses"] == ["https://example.org/support"]
+        # XEP-0115 §5.1: the form is part of the advertised caps hash.
+        c = [c for f in s.all_features for c in f.findall(q(CAPS, "c"))][0]
+        assert caps_ver(query) == c.get("ver")
+        s.close()
 
 
 # --- XEP-0199, XEP-0092, XEP-0202 ----------------------------------------------

@@ -7,6 +7,8 @@
 // XEP-0115 Entity Capabilities v1.6.0: §5.1 the server's verification string
 // (caps.cpp), §6.2 disco#info on the node "node#ver", §6.3 the <c/> stream
 // feature, §7 the caps disco feature.
+// XEP-0157 Contact Addresses for XMPP Services v1.1.1: the serverinfo form
+// (XEP-0128) in the server's disco#info, from [modules.disco].
 //
 // Modules start in registry order with disco last (modules/registry.cpp), so
 // when start() runs the host's HookTable already holds every other module's
@@ -18,6 +20,7 @@
 #include "core/module.hpp"
 #include "modules/disco/caps.hpp"
 #include "storage/stores.hpp"
+#include "xmpp/data_form.hpp"
 #include "xmpp/ns.hpp"
 
 namespace parley::mod {
@@ -29,6 +32,38 @@ using xmpp::StanzaError;
 
 // The caps 'node': a URL identifying the software (§4).
 constexpr std::string_view kCapsNode = "https://parley.im";
+
+// XEP-0157 §2: the FORM_TYPE and its fields, each set from the setting of
+// the same name in [modules.disco] (a comma-separated list of URIs).
+constexpr std::string_view kServerInfo = "http://jabber.org/network/serverinfo";
+constexpr std::string_view kContactFields[] = {
+    "abuse-addresses",    "admin-addresses",   "feedback-addresses", "sales-addresses",
+    "security-addresses", "status-addresses",  "support-addresses"};
+
+// The configured addresses, or no form when none is set.
+std::optional<disco::CapsForm> contact_form(const ModuleConfig& config) {
+    disco::CapsForm form{std::string(kServerInfo), {}};
+    bool any = false;
+    for (auto var : kContactFields) {
+        std::string key(var);
+        std::replace(key.begin(), key.end(), '-', '_');
+        auto values = config.get_list(key);
+        any = any || !values.empty();
+        form.fields.push_back({std::string(var), std::move(values)});
+    }
+    if (!any) {
+        return std::nullopt;
+    }
+    return form;
+}
+
+xml::ElementPtr form_element(const disco::CapsForm& form) {
+    std::vector<xmpp::form::Field> fields{{"FORM_TYPE", "hidden", "", {form.form_type}, {}}};
+    for (const auto& f : form.fields) {
+        fields.push_back({f.var, "list-multi", "", f.values, {}});
+    }
+    return xmpp::form::build("result", "", "", fields);
+}
 
 xml::ElementPtr info_query(const std::vector<Identity>& identities,
                            const std::vector<std::string>& features) {
@@ -75,6 +110,11 @@ public:
         std::vector<Identity> identities(table.identities().begin(), table.identities().end());
         std::vector<std::string> features(table.features().begin(), table.features().end());
         host_info_ = info_query(identities, features);
+        std::vector<disco::CapsForm> forms;
+        if (auto contacts = contact_form(ctx.config())) {
+            host_info_->add_child(form_element(*contacts));
+            forms.push_back(std::move(*contacts));
+        }
         std::vector<std::string> account_features(table.account_features().begin(),
                                                   table.account_features().end());
         account_info_ = info_query({{"account", "registered", ""}}, account_features);
@@ -92,7 +132,7 @@ public:
         for (const auto& id : identities) {
             caps_ids.push_back({id.category, id.type, "", id.name});
         }
-        const std::string ver = disco::caps_ver_sha1(caps_ids, features);
+        const std::string ver = disco::caps_ver_sha1(caps_ids, features, forms);
         if (ver.empty()) {
             return fail("cannot compute the XEP-0115 verification string (OpenSSL SHA-1 failed)");
         }

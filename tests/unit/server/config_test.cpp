@@ -1,4 +1,5 @@
 #include "core/config.hpp"
+#include "core/module.hpp"
 
 #include <gtest/gtest.h>
 
@@ -167,6 +168,19 @@ TEST_F(ConfigFile, S2sBadValuesSayWhatIsWrong) {
     auto unknown = load_config(write("[s2s]\nprot = 1\n"));
     ASSERT_FALSE(unknown);
     EXPECT_NE(unknown.error().message.find("unknown setting 's2s.prot'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST(ModuleConfigTest, GetListSplitsOnCommasAndTrims) {
+    ModuleConfig c(ModuleConfig::Values{{"a", " mailto:x@y , xmpp:z@w,, "}, {"b", ""}});
+    EXPECT_EQ(c.get_list("a"), (std::vector<std::string>{"mailto:x@y", "xmpp:z@w"}));
+    EXPECT_TRUE(c.get_list("b").empty());
+    EXPECT_TRUE(c.get_list("missing").empty());
 }
 
 }  // namespace
