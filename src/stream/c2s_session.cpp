@@ -258,17 +258,34 @@ void C2sSession::send(const xml::Element& e) {
     transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::client}); });
 }
 
-void C2sSession::deliver(const xml::ElementRef& stanza) {
+bool C2sSession::may_deliver() {
     if (state_ != State::bound) {
-        return;
+        return false;
     }
     if (transport_->queued() > kMaxQueuedBytes) {
         // A client that does not read must not make the server hold an
         // unbounded backlog for it (RFC 6120 §4.9.3.17).
         close({StreamCondition::resource_constraint, "too much unread data queued for this client"});
+        return false;
+    }
+    return true;
+}
+
+void C2sSession::deliver(const xml::ElementRef& stanza) {
+    if (may_deliver()) {
+        send(*stanza);
+    }
+}
+
+void C2sSession::deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) {
+    if (bytes.content_ns != ns::client) {
+        deliver(stanza);
         return;
     }
-    send(*stanza);
+    if (may_deliver()) {
+        const auto to = stanza->attr_or("to");
+        transport_->write_with([&](std::string& out) { xml::write_addressed(bytes, to, out); });
+    }
 }
 
 void C2sSession::close(StreamError err) {

@@ -52,6 +52,7 @@ public:
     ~C2sSession() override;
 
     void deliver(const xml::ElementRef& stanza) override;
+    void deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) override;
     void close(xmpp::StreamError err) override;
     bool secure() const override;
     std::string remote_address() const override;
@@ -82,6 +83,8 @@ private:
     boost::asio::awaitable<void> on_stanza(xml::ElementPtr stanza);
     boost::asio::awaitable<void> on_closed();
     void send(const xml::Element& e);
+    // deliver(): bound, and the client reads what it is sent (else closed).
+    bool may_deliver();
     void send_iq_error(const xml::Element& iq, xmpp::StanzaError err);
 
     C2sServices& svc_;
