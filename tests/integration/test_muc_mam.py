@@ -8,8 +8,9 @@ archive goes with the room."""
 import asyncio
 
 from clients import run, q
-from test_muc import (DISCO_INFO, MUC_OWNER, SERVICE, create_room, error_of, from_, iq,
-                      join, login, message, configure)
+from conftest import HOST
+from test_muc import (DISCO_INFO, MUC_OWNER, SERVICE, admin_set, configure, create_room,
+                      error_of, from_, iq, join, login, message)
 
 MAM = "urn:xmpp:mam:2"
 SID = "urn:xmpp:sid:0"
@@ -266,3 +267,44 @@ def test_xep0424_author_retraction_passes_through_the_room(server):
         await alice.close()
         await bob.close()
     run(scenario())
+
+
+def test_xep0313_xep0421_archive_and_occupant_ids_survive_a_restart(server):
+    """A persistent members-only room: its archive and its occupants' ids
+    (the service's stored secret) are the same after parleyd restarts; a
+    member may read the archive of a members-only room, an outsider may not."""
+    room = f"lasting@{SERVICE}"
+    seen = {}
+
+    async def before():
+        alice = await login(server, "alice")
+        await create_room(alice, "lasting", "alice", {"muc#roomconfig_persistentroom": "1",
+                                                       "muc#roomconfig_membersonly": "1"})
+        r = await admin_set(alice, room, {"jid": f"bob@{HOST}", "affiliation": "member"})
+        assert r["type"] == "result"
+        alice.send_raw(f"<message to='{room}' type='groupchat'><body>before the night</body></message>")
+        m = await message(alice, lambda m: m["type"] == "groupchat" and m["body"] == "before the night")
+        seen["sid"] = stanza_ids(m, room)[0]
+        seen["alice"] = occupant_ids(m)[0]
+        await alice.close()
+    server.add_user("bob")
+    server.add_user("carol")
+    run(before())
+    assert server.stop() == 0
+    server.start()
+
+    async def after():
+        bob = await login(server, "bob", new=False)
+        carol = await login(server, "carol", new=False)
+        results, fin = await query(bob, room, "kept")  # a member, not in the room
+        assert [rid for rid, _ in results] == [seen["sid"]] and fin.get("complete") == "true"
+        r = await iq(carol, room, "set", f"<query xmlns='{MAM}'/>")
+        assert error_of(r) == ("auth", "forbidden")
+        alice = await login(server, "alice", new=False)
+        await join(alice, room, "alice")
+        alice.send_raw(f"<message to='{room}' type='groupchat'><body>after</body></message>")
+        m = await message(alice, lambda m: m["type"] == "groupchat" and m["body"] == "after")
+        assert occupant_ids(m) == [seen["alice"]]  # XEP-0421: stable across restarts
+        for c in (alice, bob, carol):
+            await c.close()
+    run(after())
