@@ -264,6 +264,20 @@ def test_xep0424_author_retraction_passes_through_the_room(server):
         m = await message(alice, lambda m: m.xml.find(q(RETRACT, "retract")) is not None)
         assert m["from"].full == f"{room}/bob"
         assert m.xml.find(q(RETRACT, "retract")).get("id") == sid
+        await message(bob, lambda m: m.xml.find(q(RETRACT, "retract")) is not None)
+        # alice cannot retract bob's message by sending a retraction herself.
+        keep = await say(bob, (alice, bob), room, "mine")
+        alice.send_raw(f"<message to='{room}' type='groupchat'><retract xmlns='{RETRACT}' "
+                       f"id='{keep}'/><body>/me retracted a message</body></message>")
+        await message(alice, lambda m: m.xml.find(q(RETRACT, "retract")) is not None)
+        # XEP-0424 §5: the archive keeps a tombstone of the author's own
+        # retracted message, without <moderated/>; bob's other message stays.
+        results, _ = await query(alice, room, "tomb")
+        by_id = dict(results)
+        retracted = by_id[sid].find(q(RETRACT, "retracted"))
+        assert retracted is not None and retracted.find(q(MODERATE, "moderated")) is None
+        assert by_id[sid].find(q(NS_CLIENT, "body")) is None
+        assert by_id[keep].findtext(q(NS_CLIENT, "body")) == "mine"
         await alice.close()
         await bob.close()
     run(scenario())

@@ -337,6 +337,8 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
     // XEP-0313: every groupchat message may be archived; its id is drawn
     // outside the lock.
     const std::string archive_id = ev.type == "groupchat" ? mam::new_archive_id() : std::string();
+    std::optional<Moderator> retracting;  // XEP-0424: the author of an accepted <retract/>
+    const auto* retract = m.child("retract", ns::retract);
     bool must_drain = false;
     {
         std::lock_guard lock(slot->mu);
@@ -356,8 +358,12 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
                 commit(*slot, room.private_message(ev.from, ev.to.resource(), m), m, false);
         } else if (ev.type == "groupchat") {
             const bool subject = m.child("subject", ns::client) != nullptr;
-            must_drain = commit(*slot, room.groupchat_message(ev.from, m, Clock::now(), archive_id),
-                                m, subject);
+            auto o = room.groupchat_message(ev.from, m, Clock::now(), archive_id);
+            const Occupant* author = room.occupant_by_jid(ev.from);
+            if (o.ok() && retract != nullptr && author != nullptr) {
+                retracting = Moderator{author->occupant_jid, author->occupant_id};
+            }
+            must_drain = commit(*slot, std::move(o), m, subject);
         } else {
             bool changed = false;
             auto o = room.room_message(ev.from, m, &changed);
@@ -366,6 +372,11 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
     }
     if (must_drain) {
         co_await drain(std::move(slot));
+    }
+    if (retracting) {
+        const std::string room = ev.to.bare_str();
+        const std::string id(retract->attr_or("id"));
+        co_await author_retraction(room, id, *retracting);
     }
 }
 

@@ -123,6 +123,10 @@ private:
     Awaitable<void> archive_iq(StanzaEvent& ev, const SlotPtr& slot, const xml::Element& payload);
     // XEP-0425: a moderator retracts a message of the room's archive.
     Awaitable<void> moderate_iq(StanzaEvent& ev, const SlotPtr& slot, const xml::Element& payload);
+    // XEP-0424: the author `by` (occupant_jid and occupant_id) retracted their
+    // message `id`: its archived copy becomes a tombstone, if it is theirs.
+    Awaitable<void> author_retraction(const std::string& room, const std::string& id,
+                                      const Moderator& by);
     // Appends what a drain took from `to_archive`; logs failures.
     Awaitable<void> append_archive(const std::string& room, const std::vector<Archived>& batch);
 

@@ -32,6 +32,8 @@ xml::ElementPtr moderated(const Moderator& by) {
 
 }  // namespace
 
+// With an empty `by` (the author retracted it, XEP-0424 §5: room_archive.cpp)
+// the tombstone has no <moderated/>.
 xml::ElementPtr tombstone(const xml::Element& stored, const Moderator& by,
                           const std::string& reason, TimePoint now) {
     auto t = xml::Element::make(stored.name(), stored.ns());
@@ -40,7 +42,9 @@ xml::ElementPtr tombstone(const xml::Element& stored, const Moderator& by,
     }
     auto& retracted = t->add("retracted", std::string(ns::retract));
     retracted.set_attr("stamp", stamp(now));
-    retracted.add_child(moderated(by));
+    if (!by.occupant_jid.str().empty()) {
+        retracted.add_child(moderated(by));  // XEP-0425 §5; an author's own: XEP-0424 §5
+    }
     if (!reason.empty()) {
         retracted.add_text_child("reason", std::string(ns::retract), reason);
     }

@@ -233,4 +233,37 @@ Awaitable<void> MucService::moderate_iq(StanzaEvent& ev, const SlotPtr& slot,
     }
 }
 
+Awaitable<void> MucService::author_retraction(const std::string& room, const std::string& id,
+                                              const Moderator& by) {
+    if (id.empty()) {
+        co_return;
+    }
+    storage::ArchiveQuery q;
+    q.ids = {id};
+    q.max = 1;
+    auto page = co_await archive_.query(room, q);
+    if (!page || !page->has_value() || (*page)->items.empty()) {
+        co_return;  // not archived here (or the store failed: the retraction went out anyway)
+    }
+    auto stored = xml::parse_element((*page)->items.front().stanza);
+    if (!stored || stored->child("retracted", ns::retract) != nullptr) {
+        co_return;
+    }
+    // Only the author's own message: the same occupant id where the room
+    // hands them out, else the same occupant JID.
+    const auto* sender_id = stored->child("occupant-id", ns::occupant_id);
+    const bool theirs = !by.occupant_id.empty()
+                            ? sender_id != nullptr && sender_id->attr_or("id") == by.occupant_id
+                            : stored->attr_or("from") == by.occupant_jid.str();
+    if (!theirs) {
+        co_return;
+    }
+    const std::string text = xml::to_string(*tombstone(*stored, Moderator{}, "", Clock::now()));
+    auto replaced = co_await archive_.replace_stanza(room, id, text);
+    if (!replaced) {
+        log_->error("muc: retracting {} in the archive of {} failed: {}", id, room,
+                    replaced.error().message);
+    }
+}
+
 }  // namespace parley::mod::muc

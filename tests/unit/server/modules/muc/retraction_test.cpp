@@ -76,3 +76,22 @@ TEST(MucRetraction, Xep0425_5_TombstoneKeepsAttributesAndSenderOccupantId) {
 
 }  // namespace
 }  // namespace parley::mod::muc
+
+namespace parley::mod::muc {
+namespace {
+
+using namespace test;
+
+TEST(MucRetraction, Xep0424_5_AuthorsTombstoneHasNoModerated) {
+    auto stored = X("<message xmlns='jabber:client' from='coven@chat.shakespeare.lit/thirdwitch' "
+                    "type='groupchat' id='m2'><body>Eye of newt</body></message>");
+    auto t = tombstone(*stored, Moderator{}, "", T("2024-05-01T12:30:00Z"));
+    EXPECT_TRUE(same_xml(t,
+                         "<message xmlns='jabber:client' "
+                         "from='coven@chat.shakespeare.lit/thirdwitch' type='groupchat' id='m2'>"
+                         "<retracted xmlns='urn:xmpp:message-retract:1' "
+                         "stamp='2024-05-01T12:30:00Z'/></message>"));
+}
+
+}  // namespace
+}  // namespace parley::mod::muc
