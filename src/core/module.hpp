@@ -90,6 +90,12 @@ struct StanzaEvent {
     xmpp::Jid to;
     Session* origin = nullptr;  // the local client session that sent it, if any
     Router& router;
+    // Set by a sender that serialized the stanza once for many recipients
+    // (a MUC fan-out): the bytes of `prepared_for` without its 'to'. Used at
+    // delivery only while `stanza` is still that element (a hook that
+    // replaces the stanza makes the router serialize the new one).
+    xml::PreparedRef prepared = nullptr;
+    const xml::Element* prepared_for = nullptr;
 };
 
 // IQ handling (RFC 6120 §8.2.3). Handlers are keyed by (type, payload

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "xml/element.hpp"
+#include "xml/prepared.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stanza_error.hpp"
 
@@ -35,6 +36,14 @@ public:
     // Writes a stanza to this session's stream (serialised in the stream's
     // content namespace). Never blocks; the write is queued.
     virtual void deliver(const xml::ElementRef& stanza) = 0;
+    // The same stanza, prepared once for many recipients (xml/prepared.hpp):
+    // `stanza` is this recipient's copy (with its 'to'), `bytes` the shared
+    // serialization without it. The default serializes `stanza`; a session
+    // whose stream uses bytes.content_ns writes the shared bytes instead.
+    virtual void deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) {
+        (void)bytes;
+        deliver(stanza);
+    }
     // Sends a stream error and closes the stream.
     virtual void close(xmpp::StreamError err) = 0;
     virtual bool secure() const = 0;

@@ -88,16 +88,25 @@ namespace {
 // eventfd write), which one post per stanza paid for every stanza. A
 // session's stanzas keep their order: from one thread they all take the
 // same path.
+struct Parcel {
+    std::weak_ptr<Session> to;
+    xml::ElementRef stanza;
+    xml::PreparedRef prepared;  // the shared bytes of `stanza`, if any
+};
 struct Handoff {
     asio::any_io_executor target;
-    std::vector<std::pair<std::weak_ptr<Session>, xml::ElementRef>> stanzas;
+    std::vector<Parcel> stanzas;
 };
 thread_local std::vector<Handoff> t_handoffs;  // one per other worker: a short list
 thread_local bool t_handoff_posted = false;
 
-void deliver_now(const std::weak_ptr<Session>& to, const xml::ElementRef& stanza) {
-    if (auto s = to.lock()) {
-        s->deliver(stanza);
+void deliver_now(const Parcel& p) {
+    if (auto s = p.to.lock()) {
+        if (p.prepared) {
+            s->deliver_prepared(p.stanza, *p.prepared);
+        } else {
+            s->deliver(p.stanza);
+        }
     }
 }
 
@@ -108,19 +117,18 @@ void hand_off_all() {
             continue;
         }
         asio::post(h.target, [batch = std::exchange(h.stanzas, {})] {
-            for (const auto& [to, stanza] : batch) {
-                deliver_now(to, stanza);
+            for (const auto& p : batch) {
+                deliver_now(p);
             }
         });
     }
 }
 
 void deliver_on(const asio::any_io_executor& target, std::weak_ptr<Session> to,
-                xml::ElementRef stanza) {
+                xml::ElementRef stanza, xml::PreparedRef prepared = nullptr) {
+    Parcel parcel{std::move(to), std::move(stanza), std::move(prepared)};
     if (!on_worker_thread() || current_executor(target) == target) {
-        asio::post(target, [to = std::move(to), stanza = std::move(stanza)] {
-            deliver_now(to, stanza);
-        });
+        asio::post(target, [p = std::move(parcel)] { deliver_now(p); });
         return;
     }
     auto it = std::find_if(t_handoffs.begin(), t_handoffs.end(),
@@ -128,7 +136,7 @@ void deliver_on(const asio::any_io_executor& target, std::weak_ptr<Session> to,
     if (it == t_handoffs.end()) {
         it = t_handoffs.insert(t_handoffs.end(), Handoff{target, {}});
     }
-    it->stanzas.emplace_back(std::move(to), std::move(stanza));
+    it->stanzas.push_back(std::move(parcel));
     if (!t_handoff_posted) {
         t_handoff_posted = true;
         asio::post(current_executor(target), hand_off_all);
@@ -362,7 +370,9 @@ Awaitable<void> Router::to_full(const HookTable& table, StanzaEvent& ev) {
                                                             : StanzaHook::iq_to_full;
         const Handled handled = co_await table.run(hook, ev);
         if (handled == Handled::no) {
-            deliver(session, ev.stanza);
+            // The shared bytes only while no hook replaced the stanza.
+            auto prepared = ev.stanza.get() == ev.prepared_for ? ev.prepared : nullptr;
+            deliver_on(session->executor(), session, ev.stanza, std::move(prepared));
         }
         co_return;
     }

@@ -218,6 +218,11 @@ public:
         const std::string& owner) = 0;
     // Deletes the whole archive (account removal); returns how many entries.
     virtual Task<std::size_t> remove_all(const std::string& owner) = 0;
+    // Replaces the stored stanza of entry `id` (a XEP-0424/0425 tombstone),
+    // keeping its place, id, time and parties; false when there is no such
+    // entry in `owner`'s archive.
+    virtual Task<bool> replace_stanza(const std::string& owner, const std::string& id,
+                                      const std::string& stanza) = 0;
     // Retention (XEP-0313 §3.2): deletes, in every archive, the entries older
     // than `cutoff_us` and every entry before them, so no archive is left with
     // a hole. Returns how many entries were deleted.

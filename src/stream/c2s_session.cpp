@@ -351,17 +351,42 @@ void C2sSession::deliver_unfiltered(const xml::ElementRef& stanza) {
         }
         return;
     }
+    if (may_write()) {
+        send_stanza(stanza);
+    }
+}
+
+void C2sSession::deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) {
+    if (bytes.content_ns != ns::client || state_ != State::bound) {
+        deliver(stanza);
+        return;
+    }
+    if (filter() && filter()->hold(*this, stanza)) {
+        return;
+    }
+    if (may_write()) {
+        const auto to = stanza->attr_or("to");
+        transport_->write_with([&](std::string& out) { xml::write_addressed(bytes, to, out); });
+        sent_stanza(stanza);
+    }
+}
+
+bool C2sSession::may_write() {
     if (transport_->queued() > kMaxQueuedBytes) {
         // A client that does not read must not make the server hold an
         // unbounded backlog for it (RFC 6120 §4.9.3.17).
         close({StreamCondition::resource_constraint, "too much unread data queued for this client"});
-        return;
+        return false;
     }
-    send_stanza(stanza);
+    return true;
 }
 
 void C2sSession::send_stanza(const xml::ElementRef& stanza) {
     send(*stanza);
+    sent_stanza(stanza);
+}
+
+void C2sSession::sent_stanza(const xml::ElementRef& stanza) {
     if (!sm_) {
         return;
     }

@@ -81,6 +81,7 @@ public:
 
     void deliver(const xml::ElementRef& stanza) override;
     void deliver_unfiltered(const xml::ElementRef& stanza) override;
+    void deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) override;
     void close(xmpp::StreamError err) override;
     bool secure() const override;
     std::string remote_address() const override;
@@ -115,6 +116,10 @@ private:
     void send(const xml::Element& e);
     // A stanza to the client: written, and counted by stream management.
     void send_stanza(const xml::ElementRef& stanza);
+    // Stream management's count of a stanza written (by send_stanza or as prepared bytes).
+    void sent_stanza(const xml::ElementRef& stanza);
+    // The client reads what it is sent (else the stream is closed).
+    bool may_write();
 
     // XEP-0198 stream management (stream/stream_management.hpp holds the counts).
     void on_sm_element(const xml::Element& el);
@@ -133,7 +138,6 @@ private:
     std::optional<Handover> hand_over(const std::shared_ptr<C2sSession>& successor);
     // Unacknowledged stanzas of an ended session: delivered elsewhere (§5).
     boost::asio::awaitable<void> settle_unacked();
-
     void send_iq_error(const xml::Element& iq, xmpp::StanzaError err);
 
     C2sServices& svc_;

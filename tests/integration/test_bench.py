@@ -117,6 +117,17 @@ def test_presence_storm(bench_server, tmp_path):
     assert rec["presence_stanzas"] >= rec["sent"]
 
 
+def test_muc_room(bench_server, tmp_path):
+    """The large-room scenario, small: 30 occupants, 5 messages, each to all 30."""
+    r, lines = bench(bench_server, tmp_path, "muc", "--users", "30", "--messages", "5")
+    rec = check_ok(r, lines, "muc", {"occupants", "messages_sent", "join_s", "to_all_p50_ms",
+                                     "to_all_max_ms", "latency_p50_ms",
+                                     "server_cpu_us_per_delivery"})
+    assert rec["messages_sent"] == 5
+    assert rec["sent"] == rec["delivered"] == 5 * 30  # the sender's echo included (XEP-0045 §7.4)
+    assert rec["to_all_max_ms"] >= rec["to_all_p50_ms"] > 0
+
+
 def test_source_addresses(bench_server, tmp_path):
     r, lines = bench(bench_server, tmp_path, "login", "--users", "20",
                      "--source-addresses", "127.0.0.1-127.0.0.4", "--host", "127.0.0.1")

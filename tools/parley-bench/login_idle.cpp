@@ -63,6 +63,16 @@ Readings read_processes(const Options& o) {
     return r;
 }
 
+void report_cpu(Report& r, const Readings& before, const Readings& after,
+                std::uint64_t deliveries, const std::string& key, double scale) {
+    if (before.server_ok && after.server_ok) {
+        const double cpu = after.server_cpu_s - before.server_cpu_s;
+        r.set("server_cpu_s", cpu);
+        r.set(key, deliveries > 0 ? cpu * scale / static_cast<double>(deliveries) : 0.0);
+    }
+    r.set("bench_cpu_s", after.bench_cpu_s - before.bench_cpu_s);
+}
+
 void run_login(Shared& sh, Report& r) {
     const Options& o = sh.opts;
     Pool pool(sh, o.threads);

@@ -110,16 +110,17 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     Options o;
     CLI::App app{"parley-bench: XMPP load generator (scenarios: login, idle, throughput, "
-                 "latency, presence; see docs/BENCHMARKS.md)"};
+                 "latency, presence, muc; see docs/BENCHMARKS.md)"};
     std::map<std::string, Scenario> scenarios{{"login", Scenario::login},
                                               {"idle", Scenario::idle},
                                               {"throughput", Scenario::throughput},
                                               {"latency", Scenario::latency},
-                                              {"presence", Scenario::presence}};
+                                              {"presence", Scenario::presence},
+                                              {"muc", Scenario::muc}};
     std::map<std::string, TlsMode> tls_modes{
         {"none", TlsMode::none}, {"starttls", TlsMode::starttls}, {"direct", TlsMode::direct}};
     std::string scenario_name, tls_name = "none";
-    app.add_option("scenario", scenario_name, "login | idle | throughput | latency | presence")
+    app.add_option("scenario", scenario_name, "login | idle | throughput | latency | presence | muc")
         ->required()
         ->check(CLI::IsMember(scenarios));
     app.add_option("--host", o.host, "the server's IP address")->capture_default_str();
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
     app.add_option("--mech", o.mech, "SASL mechanism")
         ->check(CLI::IsMember({"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}))
         ->capture_default_str();
-    app.add_option("--users", o.users, "accounts to use (login, idle, presence)")
+    app.add_option("--users", o.users, "accounts to use (login, idle, presence, muc: the occupants)")
         ->capture_default_str();
     app.add_option("--user-pattern", o.user_pattern,
                    "local part of the accounts, %d is the number")
@@ -179,6 +180,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(40, 100000))
         ->capture_default_str();
     app.add_flag("--quiet", o.quiet, "no progress lines");
+    app.add_option("--room", o.room, "muc: the room's name (local part)")->capture_default_str();
+    app.add_option("--muc-domain", o.muc_domain,
+                   "muc: the MUC service (default conference.<domain>)");
+    app.add_option("--messages", o.messages, "muc: groupchat messages, sent one at a time")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     o.scenario = scenarios.at(scenario_name);
     o.tls = tls_modes.at(tls_name);
@@ -244,6 +251,9 @@ int main(int argc, char** argv) {
             break;
         case Scenario::presence:
             run_presence(sh, r);
+            break;
+        case Scenario::muc:
+            run_muc(sh, r);
             break;
     }
     const auto errors = sh.errors.total();

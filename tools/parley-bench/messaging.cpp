@@ -358,13 +358,7 @@ void run_messaging(Shared& sh, Report& r, bool latency) {
         r.set("latency_max_ms", s.max_ms);
         r.set("latency_mean_ms", s.mean_ms);
     }
-    if (before.server_ok && after.server_ok) {
-        const double cpu = after.server_cpu_s - before.server_cpu_s;
-        r.set("server_cpu_s", cpu);
-        r.set("server_cpu_s_per_100k",
-              window_delivered > 0 ? cpu * 1e5 / static_cast<double>(window_delivered) : 0.0);
-    }
-    r.set("bench_cpu_s", after.bench_cpu_s - before.bench_cpu_s);
+    report_cpu(r, before, after, window_delivered, "server_cpu_s_per_100k", 1e5);
 }
 
 }  // namespace

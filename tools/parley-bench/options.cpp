@@ -14,6 +14,8 @@ std::string_view to_string(Scenario s) {
             return "latency";
         case Scenario::presence:
             return "presence";
+        case Scenario::muc:
+            return "muc";
     }
     return "?";
 }

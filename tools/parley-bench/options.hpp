@@ -10,7 +10,7 @@
 
 namespace parley::bench {
 
-enum class Scenario { login, idle, throughput, latency, presence };
+enum class Scenario { login, idle, throughput, latency, presence, muc };
 enum class TlsMode { none, starttls, direct };
 
 std::string_view to_string(Scenario s);
@@ -41,6 +41,9 @@ struct Options {
     double drain_timeout = 10;           // seconds to wait for messages still in flight
     std::size_t body_size = 100;         // bytes of each message body
     bool quiet = false;                  // no progress lines on stderr
+    std::string room = "bench";          // muc: the room's local part
+    std::string muc_domain;              // muc: the MUC service ("" = conference.<domain>)
+    std::size_t messages = 20;           // muc: groupchat messages sent, one at a time
 
     // The local part of account number n (pattern with %d replaced).
     std::string local_part(std::size_t n) const;

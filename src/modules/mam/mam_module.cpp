@@ -37,9 +37,9 @@
 #include <unordered_map>
 
 #include "core/module.hpp"
-#include "modules/mam/archiving.hpp"
+#include "modules/archive/archiving.hpp"
 #include "modules/mam/mam_prefs.hpp"
-#include "modules/mam/mam_query.hpp"
+#include "modules/archive/mam_query.hpp"
 #include "router/router.hpp"
 #include "storage/stores.hpp"
 #include "xml/serializer.hpp"
@@ -317,34 +317,24 @@ private:
         SessionPtr session =
             req.origin() != nullptr ? req.origin()->weak_from_this().lock() : nullptr;
         const std::string owner = req.to().bare_str();
-        auto page = co_await storage_->archive().query(owner, parsed->query);
-        if (!page) {
-            log_->error("mam: query on the archive of {} failed: {}", owner, page.error().message);
-            req.reply_error(StanzaError(Condition::internal_server_error));
-            co_return;
-        }
-        if (!page->has_value()) {
-            req.reply_error(StanzaError(Condition::item_not_found,
-                                        "no such message id in this archive"));  // §4.1.3
-            co_return;
-        }
-        const auto& items = (*page)->items;
         const std::string to = req.from().str();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            const auto& e = parsed->flip ? items[items.size() - 1 - i] : items[i];
-            xml::ElementRef stored = xml::parse_element(e.stanza);
-            if (!stored) {
-                log_->error("mam: archived message {} of {} cannot be parsed", e.id, owner);
-                continue;
-            }
-            auto result = mam::result_message(e, stored, owner, to, parsed->queryid);
+        std::string problem;
+        auto answer = co_await mam::answer(storage_->archive(), owner, *parsed, to, problem);
+        if (!problem.empty()) {
+            log_->error("mam: {}", problem);
+        }
+        if (!answer) {
+            req.reply_error(answer.error());
+            co_return;
+        }
+        for (auto& result : answer->results) {
             if (session) {
                 session->deliver(result);
             } else {
                 router_->send(std::move(result));
             }
         }
-        req.reply(mam::fin(**page));
+        req.reply(std::move(answer->fin));
     }
 
     Awaitable<void> on_form(IqRequest& req) {
@@ -364,17 +354,7 @@ private:
             req.reply_error(StanzaError(Condition::internal_server_error));
             co_return;
         }
-        const std::string mns(ns::mam);
-        auto md = xml::Element::make("metadata", mns);
-        if (ends->has_value()) {
-            for (const auto& [name, e] : {std::pair{"start", (*ends)->first},
-                                          std::pair{"end", (*ends)->second}}) {
-                auto& el = md->add(name, mns);
-                el.set_attr("id", e.id);
-                el.set_attr("timestamp", xmpp::datetime::format_utc_micros(e.timestamp_us));
-            }
-        }
-        req.reply(std::move(md));
+        req.reply(mam::metadata(*ends));
     }
 
     // --- preferences (XEP-0441) --------------------------------------------

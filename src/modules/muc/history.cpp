@@ -211,4 +211,15 @@ std::vector<xml::ElementRef> History::select(const HistoryRequest& request, Time
     return out;
 }
 
+void History::remove(std::string_view room, std::string_view id) {
+    std::erase_if(entries_, [&](const Entry& e) {
+        for (const auto* sid : e.stanza->children("stanza-id", ns::sid)) {
+            if (sid->attr_or("by") == room && sid->attr_or("id") == id) {
+                return true;
+            }
+        }
+        return false;
+    });
+}
+
 }  // namespace parley::mod::muc

@@ -65,6 +65,10 @@ public:
     // maxchars='0' asks for no history at all.
     std::vector<xml::ElementRef> select(const HistoryRequest& request, TimePoint now) const;
 
+    // Drops the message the room stamped <stanza-id by=room id=id/> (a
+    // retracted message is not replayed to newcomers, XEP-0425).
+    void remove(std::string_view room, std::string_view id);
+
 private:
     struct Entry {
         xml::ElementRef stanza;  // with <delay/>, without 'to'

@@ -3,6 +3,7 @@
 // §17.2 message business rules.
 #include "modules/muc/room.hpp"
 
+#include "modules/archive/archiving.hpp"
 #include "xmpp/ns.hpp"
 
 namespace parley::mod::muc {
@@ -17,10 +18,37 @@ namespace {
 // (added per recipient), the rest untouched (§7.4: the service "MUST change
 // the 'from' attribute to the sender's occupant JID"; §17.2 rule 4: extended
 // content passes through; the 'id' is kept, §7.4 and muc#stable_id).
-xml::ElementPtr reflected(const xml::Element& message, const Jid& from) {
+// XEP-0359 §5: a <stanza-id/> that claims to be by the room did not come
+// from it and is removed (others are kept). XEP-0421 §4: any <occupant-id/>
+// the sender put in is removed, and the sender's own is added.
+xml::ElementPtr reflected(const xml::Element& message, const Occupant& sender) {
     auto copy = message.shallow_copy();
     copy->remove_attr("to");
-    copy->set_attr("from", from.str());
+    copy->set_attr("from", sender.occupant_jid.str());
+    const std::string room = sender.occupant_jid.bare_str();
+    std::vector<xml::ElementPtr> keep;
+    bool forged = false;
+    for (const auto& node : message.nodes()) {
+        const auto* child = std::get_if<xml::ElementPtr>(&node);
+        if (child == nullptr || !(*child)->is("stanza-id", ns::sid)) {
+            continue;
+        }
+        if ((*child)->attr_or("by") == room) {
+            forged = true;
+        } else {
+            keep.push_back(*child);
+        }
+    }
+    if (forged) {
+        copy->remove_children("stanza-id", ns::sid);
+        for (const auto& k : keep) {
+            copy->add_child(k);
+        }
+    }
+    copy->remove_children("occupant-id", ns::occupant_id);
+    if (!sender.occupant_id.empty()) {
+        copy->add_child(occupant_id_element(sender.occupant_id));
+    }
     return copy;
 }
 
@@ -33,7 +61,8 @@ bool is_subject_change(const xml::Element& m) {
 
 }  // namespace
 
-Outcome Room::groupchat_message(const Jid& from, const xml::Element& message, TimePoint now) {
+Outcome Room::groupchat_message(const Jid& from, const xml::Element& message, TimePoint now,
+                                const std::string& archive_id) {
     if (message.attr_or("type") != "groupchat") {
         // §17.2 rule 1: the service MAY reject improperly typed messages.
         // (Invitations and voice requests to the room are normal messages the
@@ -51,8 +80,15 @@ Outcome Room::groupchat_message(const Jid& from, const xml::Element& message, Ti
     if (!role_has(sender->role, RolePrivilege::send_messages_to_all)) {
         return refuse(StanzaError(Condition::forbidden));
     }
-    const xml::ElementRef out = reflected(message, sender->occupant_jid);
+    auto copy = reflected(message, *sender);
     Outcome o;
+    if (config_.archiving && !archive_id.empty() && mam::archivable_in_room(*copy)) {
+        o.archived = Archived{archive_id, sender->nick, xml::ElementRef(copy->shallow_copy()), now};
+        auto& sid = copy->add("stanza-id", std::string(ns::sid));  // XEP-0359 §4
+        sid.set_attr("id", archive_id);
+        sid.set_attr("by", jid_.bare_str());
+    }
+    const xml::ElementRef out = std::move(copy);
     for (const auto& [nick, recipient] : occupants_) {
         for (const auto& s : recipient.sessions) {
             o.out.push_back(addressed(out, s.jid));  // the sender gets its echo too
@@ -96,7 +132,7 @@ Outcome Room::private_message(const Jid& from, std::string_view to_nick,
     if (recipient == nullptr) {
         return refuse(StanzaError(Condition::item_not_found));  // §7.5
     }
-    auto copy = reflected(message, sender->occupant_jid);
+    auto copy = reflected(message, *sender);
     // §7.5: the service SHOULD add <x xmlns='muc#user'/> (for XEP-0280 carbons).
     if (message.child("x", ns::muc_user) == nullptr) {
         copy->add("x", std::string(ns::muc_user));
@@ -125,7 +161,7 @@ Outcome Room::change_subject(const Jid& from, const xml::Element& message, TimeP
     subject_ = message.child_text("subject", ns::client).value_or("");
     subject_from_ = sender->occupant_jid;
     subject_stamp_ = now;
-    const xml::ElementRef out = reflected(message, sender->occupant_jid);
+    const xml::ElementRef out = reflected(message, *sender);
     Outcome o;
     for (const auto& [nick, recipient] : occupants_) {
         for (const auto& s : recipient.sessions) {

@@ -20,17 +20,6 @@ using xmpp::StanzaError;
 
 namespace {
 
-// The result of `iq` (RFC 6120 §8.2.3) with an optional payload.
-xml::ElementPtr iq_result(const xml::Element& iq, xml::ElementPtr payload) {
-    auto r = xml::Element::make("iq", std::string(ns::client));
-    r->set_attr("type", "result");
-    r->set_attr("id", std::string(iq.attr_or("id")));
-    r->set_attr("from", std::string(iq.attr_or("to")));
-    r->set_attr("to", std::string(iq.attr_or("from")));
-    r->add_child(std::move(payload));
-    return r;
-}
-
 xml::ElementPtr info_query(std::string_view name, const std::vector<std::string_view>& features) {
     const std::string dns(ns::disco_info);
     auto q = xml::Element::make("query", dns);
@@ -109,6 +98,15 @@ Awaitable<void> MucService::iq(StanzaEvent& ev) {
         }
         co_return;
     }
+    if (request && ev.to.resource().empty() && children.front()->ns() == ns::mam) {
+        co_await archive_iq(ev, slot, *children.front());  // XEP-0313 on the room's archive
+        co_return;
+    }
+    if (ev.type == "set" && ev.to.resource().empty() &&
+        children.front()->is("moderate", ns::moderate)) {
+        co_await moderate_iq(ev, slot, *children.front());  // XEP-0425
+        co_return;
+    }
     bool must_drain = false;
     {
         std::lock_guard lock(slot->mu);
@@ -184,6 +182,14 @@ xml::ElementPtr MucService::room_info(const Room& room) const {
                                            ns::muc_stable_id, ns::muc_self_ping};
     for (auto f : room_features(c)) {
         features.push_back(f);
+    }
+    if (room.occupant_ids()) {
+        features.push_back(ns::occupant_id);  // XEP-0421 §3
+    }
+    if (c.archiving) {
+        features.push_back(ns::mam);  // XEP-0313 §7: the room has an archive
+        features.push_back(ns::sid);  // XEP-0359 §4: its messages carry a stanza-id
+        features.push_back(ns::moderate);  // XEP-0425 §2 (retraction needs the archive)
     }
     auto q = info_query(c.name.empty() ? room.jid().local() : std::string_view(c.name), features);
     std::vector<form::Field> fields{

@@ -96,6 +96,9 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
     d.moderated = cfg.get_bool("default_moderated", false);
     d.allow_invites = cfg.get_bool("default_allow_invites", false);
     d.change_subject = cfg.get_bool("default_change_subject", false);
+    d.archiving = cfg.get_bool("default_archiving", true);
+    o.occupant_id = cfg.get_bool("occupant_id", true);
+    o.shared_fanout = cfg.get_bool("shared_fanout", true);
     const std::string whois = cfg.get_string("default_whois", "moderators");
     if (whois != "moderators" && whois != "anyone") {
         return fail("modules.muc.default_whois: '" + whois +
@@ -127,7 +130,7 @@ public:
         }
         // ctx does not outlive start(): keep a copy of its logger.
         service_ =
-            std::make_shared<MucService>(std::move(options), ctx.router(), ctx.storage().muc(),
+            std::make_shared<MucService>(std::move(options), ctx.router(), ctx.storage(),
                                          std::make_shared<spdlog::logger>(ctx.log()));
         auto loaded = run_at_start_up(service_->load());
         if (!loaded) {

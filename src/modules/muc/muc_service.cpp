@@ -8,7 +8,9 @@
 
 #include <algorithm>
 
+#include "modules/archive/archiving.hpp"
 #include "modules/muc/room_record.hpp"
+#include "xml/prepared.hpp"
 #include "router/router.hpp"
 #include "xmpp/ns.hpp"
 
@@ -19,15 +21,23 @@ using xmpp::ErrorType;
 using xmpp::Jid;
 using xmpp::StanzaError;
 
-MucService::MucService(ServiceOptions options, Router& router, storage::MucStore& store,
+MucService::MucService(ServiceOptions options, Router& router, storage::Storage& storage,
                        std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)),
       jid_(Jid::parse(options_.domain).value()),
       router_(router),
-      store_(store),
-      log_(std::move(log)) {}
+      store_(storage.muc()),
+      archive_(storage.archive()),
+      log_(std::move(log)),
+      keyval_(storage.keyval()) {}
 
 Awaitable<Result<void>> MucService::load() {
+    if (options_.occupant_id) {
+        auto secret = co_await load_occupant_id_secret();
+        if (!secret) {
+            co_return secret;
+        }
+    }
     auto records = co_await store_.rooms(options_.domain);
     if (!records) {
         co_return fail("cannot load the rooms of " + options_.domain + ": " +
@@ -43,6 +53,7 @@ Awaitable<Result<void>> MucService::load() {
         auto slot =
             std::make_shared<Slot>(from_record(record, *jid, options_.defaults, options_.limits));
         slot->stored = true;
+        slot->room.set_occupant_id_secret(occupant_id_secret_);
         rooms_.emplace(jid->bare_str(), std::move(slot));
     }
     log_->info("muc: {} serves {} stored room{}", options_.domain, records->size(),
@@ -109,6 +120,7 @@ Result<MucService::SlotPtr, StanzaError> MucService::create(const Jid& room, con
     it->second = std::make_shared<Slot>(
         Room::create(room.bare(), creator, options_.defaults, options_.limits));
     it->second->creator = bare;
+    it->second->room.set_occupant_id_secret(occupant_id_secret_);
     return it->second;
 }
 
@@ -121,6 +133,9 @@ bool MucService::commit(Slot& slot, Outcome o, const xml::Element& request, bool
         slot.dirty = slot.dirty || changed;
         for (auto& g : o.out) {
             slot.pending.push_back(std::move(g));
+        }
+        if (o.archived) {
+            slot.to_archive.push_back(std::move(*o.archived));
         }
     }
     // §7.14 note, §10.1.3, §10.9: a destroyed room, an empty temporary room
@@ -139,7 +154,8 @@ bool MucService::commit(Slot& slot, Outcome o, const xml::Element& request, bool
             created_by_.erase(slot.creator);
         }
     }
-    if (slot.draining || (slot.pending.empty() && !slot.dirty && !(slot.gone && slot.stored))) {
+    const bool leftovers = slot.gone && (slot.stored || !slot.archive_removed);
+    if (slot.draining || (slot.pending.empty() && !slot.dirty && !leftovers)) {
         return false;
     }
     slot.draining = true;
@@ -149,8 +165,10 @@ bool MucService::commit(Slot& slot, Outcome o, const xml::Element& request, bool
 Awaitable<void> MucService::drain(SlotPtr slot) {
     for (;;) {
         Outbox batch;
+        std::vector<Archived> archived;
         std::optional<storage::MucRoom> save;
         bool erase = false;
+        bool forget = false;
         {
             std::lock_guard lock(slot->mu);
             const bool keep = slot->room.config().persistent && !slot->gone;
@@ -163,14 +181,30 @@ Awaitable<void> MucService::drain(SlotPtr slot) {
             }
             slot->dirty = false;
             batch.swap(slot->pending);
-            if (batch.empty() && !save && !erase) {
+            archived.swap(slot->to_archive);
+            // A room that ended takes its archive with it (once).
+            forget = slot->gone && !slot->archive_removed;
+            slot->archive_removed = slot->archive_removed || forget;
+            if (batch.empty() && archived.empty() && !save && !erase && !forget) {
                 slot->draining = false;
                 break;
             }
         }
-        for (auto& g : batch) {
-            co_await router_.route(std::move(g.stanza));
+        const std::string room = slot->room.jid().bare_str();  // immutable once created
+        if (!archived.empty()) {
+            // Before the broadcast: whoever receives a message can find it
+            // in the archive (XEP-0313 §4 queries by its stanza-id).
+            co_await append_archive(room, archived);
         }
+        if (forget) {
+            // Before the last stanzas go out: once they know the room is
+            // gone, a new room of that name must start with an empty archive.
+            auto r = co_await archive_.remove_all(room);
+            if (!r) {
+                log_->error("muc: removing the archive of {} failed: {}", room, r.error().message);
+            }
+        }
+        co_await send_batch(batch);
         if (save) {
             auto r = co_await store_.put(*save);
             if (!r) {
@@ -178,12 +212,34 @@ Awaitable<void> MucService::drain(SlotPtr slot) {
             }
         }
         if (erase) {
-            const std::string jid = slot->room.jid().bare_str();  // immutable once created
-            auto r = co_await store_.remove(jid);
+            auto r = co_await store_.remove(room);
             if (!r) {
-                log_->error("muc: removing room {} failed: {}", jid, r.error().message);
+                log_->error("muc: removing room {} failed: {}", room, r.error().message);
             }
         }
+    }
+}
+
+Awaitable<void> MucService::send_batch(Outbox& batch) {
+    // The last fan-out's base, its bytes and its sender: a fan-out's
+    // stanzas are consecutive in the batch.
+    const xml::Element* base = nullptr;
+    xml::PreparedRef prepared;
+    Jid from;
+    for (auto& g : batch) {
+        if (!options_.shared_fanout || !g.base) {
+            co_await router_.route(std::move(g.stanza));
+            continue;
+        }
+        if (g.base.get() != base) {
+            base = g.base.get();
+            prepared = xml::prepare(g.base, ns::client);
+            auto parsed = Jid::parse(g.base->attr_or("from"));
+            from = parsed ? *parsed : jid_;
+        }
+        StanzaEvent ev{g.stanza, stanza_kind(*g.stanza), g.stanza->attr_or("type"), from, g.to,
+                       nullptr, router_, prepared, g.stanza.get()};
+        co_await router_.route(ev);
     }
 }
 
@@ -278,6 +334,11 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
         reply_error(m, StanzaError(Condition::item_not_found));
         co_return;
     }
+    // XEP-0313: every groupchat message may be archived; its id is drawn
+    // outside the lock.
+    const std::string archive_id = ev.type == "groupchat" ? mam::new_archive_id() : std::string();
+    std::optional<Moderator> retracting;  // XEP-0424: the author of an accepted <retract/>
+    const auto* retract = m.child("retract", ns::retract);
     bool must_drain = false;
     {
         std::lock_guard lock(slot->mu);
@@ -289,18 +350,20 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
                    !within_rate(*slot, ev.from)) {
             // COMPAT: Prosody's mod_muc_limits answers a flood the same way.
             must_drain = commit(*slot,
-                                Outcome{StanzaError(Condition::policy_violation, ErrorType::wait,
-                                                    "You are sending messages too fast"),
-                                        {},
-                                        false},
+                                refuse(StanzaError(Condition::policy_violation, ErrorType::wait,
+                                                   "You are sending messages too fast")),
                                 m, false);
         } else if (!ev.to.resource().empty()) {
             must_drain =
                 commit(*slot, room.private_message(ev.from, ev.to.resource(), m), m, false);
         } else if (ev.type == "groupchat") {
             const bool subject = m.child("subject", ns::client) != nullptr;
-            must_drain =
-                commit(*slot, room.groupchat_message(ev.from, m, Clock::now()), m, subject);
+            auto o = room.groupchat_message(ev.from, m, Clock::now(), archive_id);
+            const Occupant* author = room.occupant_by_jid(ev.from);
+            if (o.ok() && retract != nullptr && author != nullptr) {
+                retracting = Moderator{author->occupant_jid, author->occupant_id};
+            }
+            must_drain = commit(*slot, std::move(o), m, subject);
         } else {
             bool changed = false;
             auto o = room.room_message(ev.from, m, &changed);
@@ -309,6 +372,11 @@ Awaitable<void> MucService::message(StanzaEvent& ev) {
     }
     if (must_drain) {
         co_await drain(std::move(slot));
+    }
+    if (retracting) {
+        const std::string room = ev.to.bare_str();
+        const std::string id(retract->attr_or("id"));
+        co_await author_retraction(room, id, *retracting);
     }
 }
 

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#include "auth/base64.hpp"
+#include "auth/credentials.hpp"
+#include "auth/crypto.hpp"
+
 namespace parley::mod::muc {
 
 using xmpp::Condition;
@@ -41,6 +45,15 @@ Result<std::string, StanzaError> normalize_nick(std::string_view nick) {
         return fail(StanzaError(Condition::not_acceptable, "A room nickname must not be blank"));
     }
     return std::move(*normalized);
+}
+
+std::string make_occupant_id(std::string_view secret, std::string_view room,
+                             std::string_view bare) {
+    std::string data;
+    data.reserve(room.size() + 1 + bare.size());
+    data.append(room).push_back('\0');
+    data.append(bare);
+    return auth::base64_encode(auth::crypto::hmac(auth::Hash::sha256, secret, data));
 }
 
 }  // namespace parley::mod::muc

@@ -35,6 +35,7 @@ struct Occupant {
     // Never empty; back() is the resource whose presence the room shows
     // (the one that sent presence last).
     std::vector<OccupantSession> sessions;
+    std::string occupant_id;  // XEP-0421, "" when the room hands out none
 
     const OccupantSession& primary() const { return sessions.back(); }
     const OccupantSession* session(const xmpp::Jid& full) const;
@@ -49,5 +50,11 @@ struct Occupant {
 // Nickname conflicts are decided on the normalized form (§7.2.8 leaves the
 // comparison to the implementation; no further case folding, as in Prosody).
 Result<std::string, xmpp::StanzaError> normalize_nick(std::string_view nick);
+
+// XEP-0421 v0.1.x §4: the occupant id of `bare` (a real bare JID) in `room`:
+// stable for that pair, the same whatever the nickname, and revealing
+// nothing about the JID: base64 of HMAC-SHA-256(secret, room NUL bare).
+std::string make_occupant_id(std::string_view secret, std::string_view room,
+                             std::string_view bare);
 
 }  // namespace parley::mod::muc

@@ -161,7 +161,7 @@ Outcome Room::destroy(const Jid& actor, const DestroyRequest& request) {
         auto x = muc_user_x(ItemSpec{.affiliation = Affiliation::none, .role = Role::none}, {});
         x->add_child(d);
         const xml::ElementRef p =
-            occupant_presence(occupant.occupant_jid, nullptr, "unavailable", x);
+            occupant_presence(occupant.occupant_jid, nullptr, "unavailable", x, occupant.occupant_id);
         for (const auto& s : occupant.sessions) {
             o.out.push_back(addressed(p, s.jid));
         }

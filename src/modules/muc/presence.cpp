@@ -165,7 +165,10 @@ JoinResult Room::join(const JoinRequest& request, TimePoint now) {
                      jid_.with_resource(*nick).value(),
                      bare,
                      *role,
-                     {OccupantSession{request.from, request.presence}}};
+                     {OccupantSession{request.from, request.presence}},
+                     occupant_ids()
+                         ? make_occupant_id(occupant_id_secret_, jid_.bare_str(), bare.str())
+                         : std::string()};
         occupants_.emplace(*nick, std::move(occ));
         nick_of_[request.from] = *nick;
         r.role = *role;
@@ -269,7 +272,8 @@ Outcome Room::leave(const Jid& from, const xml::Element* presence) {
         auto self = occupant_presence(
             occ->occupant_jid, presence, "unavailable",
             muc_user_x(ItemSpec{.affiliation = item.affiliation, .role = Role::none, .jid = from},
-                       {status::kSelfPresence}));
+                       {status::kSelfPresence}),
+            occ->occupant_id);
         o.out.push_back(addressed(self, from));
         std::erase_if(occ->sessions, [&](const OccupantSession& s) { return s.jid == from; });
         nick_of_.erase(from);

@@ -143,7 +143,8 @@ void Room::fan_out_presence(Outbox& out, const Occupant& subject, const xml::Ele
         if (extra) {
             x->add_child(extra);
         }
-        return xml::ElementRef(occupant_presence(subject.occupant_jid, payload, type, x));
+        return xml::ElementRef(
+            occupant_presence(subject.occupant_jid, payload, type, x, subject.occupant_id));
     };
     if (to_others && broadcasts(subject)) {
         xml::ElementRef with_jid;
@@ -173,7 +174,7 @@ xml::ElementPtr Room::presence_of(const Occupant& subject, const Occupant& recip
         item.jid = subject.primary().jid;
     }
     return occupant_presence(subject.occupant_jid, subject.primary().presence.get(), "",
-                             muc_user_x(item, {}));
+                             muc_user_x(item, {}), subject.occupant_id);
 }
 
 xml::ElementPtr Room::subject_message() const {

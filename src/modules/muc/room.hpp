@@ -9,6 +9,7 @@
 //   muc#admin roles and affiliations (§8.2-§8.5, §9, §10.3-§10.8) moderation.cpp
 //   muc#owner configuration and destruction (§10.1, §10.2, §10.9) owner.cpp
 //   invitations, declines, voice requests (§7.8.2, §8.6)          requests.cpp
+//   XEP-0425 moderated retraction                                retraction.cpp
 //   state, look-ups and presence fan-out                          room.cpp
 //
 // Time comes in as a parameter (an injectable clock, STYLE.md b.10) and
@@ -38,6 +39,15 @@
 
 namespace parley::mod::muc {
 
+// A groupchat message for the room's XEP-0313 archive, as the room sent it
+// (from the occupant JID, no 'to', no stanza-id: the archive id is `id`).
+struct Archived {
+    std::string id;  // the archive UID, also the broadcast's <stanza-id by='room'/>
+    std::string nick;
+    xml::ElementRef message;
+    TimePoint stamp;
+};
+
 // What one call decided.
 struct Outcome {
     // Set when the request was refused: nothing changed and nothing is in
@@ -46,6 +56,7 @@ struct Outcome {
     Outbox out;              // stanzas to route, in order
     bool destroyed = false;  // the room is gone (§7.14 last occupant of a temporary
                              // room, §10.1.3 cancelled creation, §10.9 destroy)
+    std::optional<Archived> archived;  // to append to the room's archive before `out` is sent
     bool ok() const { return !error.has_value(); }
 };
 
@@ -114,6 +125,18 @@ struct DestroyRequest {
     std::optional<std::string> password;  // for the alternate venue
 };
 
+// XEP-0425: the moderator who retracts a message, as the room names them.
+struct Moderator {
+    xmpp::Jid occupant_jid;
+    std::string occupant_id;  // XEP-0421, "" when the room hands out none
+};
+
+// XEP-0425 §5 (tombstones): `stored`, an archived message, with its content
+// replaced by <retracted stamp='now'><moderated by/><reason/></retracted>;
+// its attributes and the sender's <occupant-id/> are kept.
+xml::ElementPtr tombstone(const xml::Element& stored, const Moderator& by,
+                          const std::string& reason, TimePoint now);
+
 // A room's long-lived record of one bare JID (§5.2).
 struct AffiliationEntry {
     xmpp::Jid jid;  // bare
@@ -150,6 +173,10 @@ public:
                              std::string reason = {});
     void restore_subject(std::string subject, std::optional<xmpp::Jid> from,
                          std::optional<TimePoint> stamp);
+    // XEP-0421: with a secret set (the service's), occupants who enter from
+    // now on get an occupant id, shown in their presence and messages.
+    void set_occupant_id_secret(std::string secret) { occupant_id_secret_ = std::move(secret); }
+    bool occupant_ids() const { return !occupant_id_secret_.empty(); }
 
     // --- presence (presence.cpp) ------------------------------------------
     // Every presence to room@service/nick from `from`, dispatched by §17.3:
@@ -171,8 +198,14 @@ public:
     // --- messages (messages.cpp) -------------------------------------------
     // A message to room@service: groupchat to all occupants (§7.4), or a
     // subject change when it has <subject/> and neither <body/> nor <thread/>
-    // (§8.1). History keeps messages with a <body/>.
-    Outcome groupchat_message(const xmpp::Jid& from, const xml::Element& message, TimePoint now);
+    // (§8.1). History keeps messages with a <body/>. `archive_id` is a fresh
+    // archive UID: when the room archives (muc#roomconfig_enablearchiving)
+    // and the message belongs in its archive (XEP-0313 §6.1.2), the broadcast
+    // carries <stanza-id id=archive_id by=room/> (XEP-0359 §4) and the
+    // Outcome's `archived` is set. A <stanza-id/> the sender claimed by the
+    // room is removed (XEP-0359 §5).
+    Outcome groupchat_message(const xmpp::Jid& from, const xml::Element& message, TimePoint now,
+                              const std::string& archive_id = {});
     // A message to room@service/nick (§7.5).
     Outcome private_message(const xmpp::Jid& from, std::string_view to_nick,
                             const xml::Element& message);
@@ -197,6 +230,18 @@ public:
     // <query xmlns='muc#admin'> with the list asked for by its first <item/>.
     Result<xml::ElementPtr, xmpp::StanzaError> admin_get(const xmpp::Jid& actor,
                                                          const xml::Element& query) const;
+
+    // --- XEP-0425 moderation (retraction.cpp) --------------------------------
+    // Who may retract others' messages: an occupant whose role is moderator
+    // (forbidden otherwise).
+    Result<Moderator, xmpp::StanzaError> moderator(const xmpp::Jid& actor) const;
+    // The announcement of §4 to every occupant: a groupchat message from the
+    // room with <retract id=''><moderated by=''/><reason/></retract>, stamped
+    // and archived under `archive_id` when the room archives, so that clients
+    // catching up through the archive learn of it too.
+    Outcome announce_retraction(const Moderator& by, const std::string& id,
+                                const std::string& reason, TimePoint now,
+                                const std::string& archive_id);
 
     // --- muc#owner (owner.cpp) ---------------------------------------------
     // The <query xmlns='muc#owner'> with the configuration form (§10.1.3,
@@ -251,6 +296,7 @@ private:
     std::optional<xmpp::Jid> subject_from_;  // occupant JID of whoever set it
     std::optional<TimePoint> subject_stamp_;
     History history_;
+    std::string occupant_id_secret_;
 };
 
 }  // namespace parley::mod::muc

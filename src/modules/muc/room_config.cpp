@@ -33,6 +33,7 @@ constexpr std::string_view kAllowInvites = "muc#roomconfig_allowinvites";
 constexpr std::string_view kChangeSubject = "muc#roomconfig_changesubject";
 constexpr std::string_view kAllowPm = "muc#roomconfig_allowpm";
 constexpr std::string_view kLogging = "muc#roomconfig_enablelogging";
+constexpr std::string_view kArchiving = "muc#roomconfig_enablearchiving";  // as Prosody's mod_muc_mam
 constexpr std::string_view kPresenceBroadcast = "muc#roomconfig_presencebroadcast";
 constexpr std::string_view kHistory = "muc#maxhistoryfetch";
 constexpr std::string_view kOwners = "muc#roomconfig_roomowners";
@@ -116,6 +117,7 @@ Result<void, StanzaError> apply_field(RoomConfig& c, std::string_view var,
         {kAllowInvites, &RoomConfig::allow_invites},
         {kChangeSubject, &RoomConfig::change_subject},
         {kLogging, &RoomConfig::logging},
+        {kArchiving, &RoomConfig::archiving},
     };
     for (const auto& [name, member] : kTexts) {
         if (var == name) {
@@ -232,6 +234,7 @@ xml::ElementPtr config_form(const RoomConfig& c, const Jid& room, const std::vec
     fields.push_back(
         text(kLang, "text-single", "Natural Language for Room Discussions", c.language));
     fields.push_back(boolean(kLogging, "Enable Public Logging?", c.logging));
+    fields.push_back(boolean(kArchiving, "Archive Messages (XEP-0313)?", c.archiving));
     fields.push_back(
         boolean(kChangeSubject, "Allow Occupants to Change Subject?", c.change_subject));
     fields.push_back(boolean(kAllowInvites, "Allow Members to Invite Others?", c.allow_invites));

@@ -58,6 +58,9 @@ struct RoomConfig {
     bool change_subject = false;      // muc#roomconfig_changesubject (§8.1)
     AllowPm allow_pm = AllowPm::anyone;  // muc#roomconfig_allowpm
     bool logging = false;                // muc#roomconfig_enablelogging (status 170, §7.2.12)
+    // muc#roomconfig_enablearchiving (Prosody's field): groupchat messages go
+    // into the room's XEP-0313 archive.
+    bool archiving = true;
     // muc#roomconfig_presencebroadcast: roles whose presence is broadcast (§7.2.2).
     std::set<Role> presence_broadcast = {Role::moderator, Role::participant, Role::visitor};
     std::uint32_t history_length = 20;  // muc#maxhistoryfetch

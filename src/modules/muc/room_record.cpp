@@ -67,6 +67,7 @@ std::string serialize_config(const RoomConfig& c) {
     put(out, "change_subject", c.change_subject ? "1" : "0");
     put(out, "allow_pm", to_string(c.allow_pm));
     put(out, "logging", c.logging ? "1" : "0");
+    put(out, "archiving", c.archiving ? "1" : "0");
     std::string roles;
     for (Role r : c.presence_broadcast) {
         roles.append(roles.empty() ? "" : ",").append(to_string(r));
@@ -122,6 +123,8 @@ RoomConfig parse_config(std::string_view text, RoomConfig c, const ConfigLimits&
             }
         } else if (key == "logging") {
             read_bool(v, c.logging);
+        } else if (key == "archiving") {
+            read_bool(v, c.archiving);
         } else if (key == "presence_broadcast") {
             c.presence_broadcast.clear();
             std::string_view rest = v;

@@ -30,8 +30,15 @@ xml::ElementPtr muc_user_x(const ItemSpec& spec, const std::vector<int>& codes) 
     return x;
 }
 
+xml::ElementPtr occupant_id_element(std::string_view id) {
+    auto e = xml::Element::make("occupant-id", std::string(ns::occupant_id));
+    e->set_attr("id", std::string(id));
+    return e;
+}
+
 xml::ElementPtr occupant_presence(const xmpp::Jid& from, const xml::Element* payload,
-                                  std::string_view type, xml::ElementPtr x) {
+                                  std::string_view type, xml::ElementPtr x,
+                                  std::string_view occupant_id) {
     auto p = xml::Element::make("presence", std::string(ns::client));
     p->set_attr("from", from.str());
     if (!type.empty()) {
@@ -44,20 +51,23 @@ xml::ElementPtr occupant_presence(const xmpp::Jid& from, const xml::Element* pay
                 continue;  // whitespace between children
             }
             const auto& cns = (*child)->ns();
-            if (cns == ns::muc || cns == ns::muc_user) {
+            if (cns == ns::muc || cns == ns::muc_user || cns == ns::occupant_id) {
                 continue;
             }
             p->add_child(*child);
         }
     }
     p->add_child(std::move(x));
+    if (!occupant_id.empty()) {
+        p->add_child(occupant_id_element(occupant_id));
+    }
     return p;
 }
 
 Outgoing addressed(const xml::ElementRef& stanza, const xmpp::Jid& to) {
     auto copy = stanza->shallow_copy();
     copy->set_attr("to", to.str());
-    return Outgoing{to, std::move(copy)};
+    return Outgoing{to, std::move(copy), stanza};
 }
 
 xml::ElementPtr error_reply(const xml::Element& stanza, const xmpp::StanzaError& error,
@@ -101,6 +111,16 @@ xml::ElementPtr status_message(const xmpp::Jid& room, const std::vector<int>& co
         x.add("status", uns).set_attr("code", std::to_string(code));
     }
     return m;
+}
+
+xml::ElementPtr iq_result(const xml::Element& iq, xml::ElementPtr payload) {
+    auto r = xml::Element::make("iq", std::string(ns::client));
+    r->set_attr("type", "result");
+    r->set_attr("id", std::string(iq.attr_or("id")));
+    r->set_attr("from", std::string(iq.attr_or("to")));
+    r->set_attr("to", std::string(iq.attr_or("from")));
+    r->add_child(std::move(payload));
+    return r;
 }
 
 }  // namespace parley::mod::muc

@@ -20,10 +20,13 @@
 namespace parley::mod::muc {
 
 // One stanza for the router: `stanza` carries from and to; `to` repeats its
-// 'to' so the caller need not parse it again.
+// 'to' so the caller need not parse it again. `base`, when set, is the same
+// stanza without 'to', shared by every recipient of a fan-out: the service
+// serializes it once for all of them (xml/prepared.hpp).
 struct Outgoing {
     xmpp::Jid to;
     xml::ElementRef stanza;
+    xml::ElementRef base = nullptr;
 };
 using Outbox = std::vector<Outgoing>;
 
@@ -64,11 +67,17 @@ xml::ElementPtr muc_user_x(const ItemSpec& item, const std::vector<int>& codes);
 // children other than any MUC extension (§17.3 rule 6: what a client puts
 // in muc or muc#user is never reflected), followed by `x`. `payload` may be
 // null (unavailable presence with no status). `type` is "" or "unavailable".
-// No 'to': see addressed().
+// An <occupant-id/> in `payload` is dropped and, when `occupant_id` is not
+// empty, the room's own follows `x` (XEP-0421 §4). No 'to': see addressed().
 xml::ElementPtr occupant_presence(const xmpp::Jid& from, const xml::Element* payload,
-                                  std::string_view type, xml::ElementPtr x);
+                                  std::string_view type, xml::ElementPtr x,
+                                  std::string_view occupant_id = {});
 
-// A shallow copy of `stanza` with 'to' set (children shared).
+// XEP-0421 §4: <occupant-id xmlns='urn:xmpp:occupant-id:0' id=''/>.
+xml::ElementPtr occupant_id_element(std::string_view id);
+
+// A shallow copy of `stanza` with 'to' set (children shared); `stanza` is
+// the Outgoing's base.
 Outgoing addressed(const xml::ElementRef& stanza, const xmpp::Jid& to);
 
 // The error reply to `stanza` (RFC 6120 §8.3.1) as a room sends it: from and
@@ -78,6 +87,9 @@ Outgoing addressed(const xml::ElementRef& stanza, const xmpp::Jid& to);
 // not be answered (an error).
 xml::ElementPtr error_reply(const xml::Element& stanza, const xmpp::StanzaError& error,
                             const xmpp::Jid& room);
+
+// The result of `iq` (RFC 6120 §8.2.3) with an optional payload.
+xml::ElementPtr iq_result(const xml::Element& iq, xml::ElementPtr payload);
 
 // <message from='room' type='groupchat'><x muc#user><status code=''/>...</x></message>
 // (§10.2.1 configuration change notification), without 'to'.

@@ -297,6 +297,18 @@ Task<std::size_t> SqliteArchiveStore::remove_all(const std::string& owner) {
     });
 }
 
+Task<bool> SqliteArchiveStore::replace_stanza(const std::string& owner, const std::string& id,
+                                              const std::string& stanza) {
+    co_return co_await backend_.run<bool>([&](Database& db) {
+        flush(db);  // appends called before this call come first
+        return db.query("UPDATE archive SET stanza = ?3 WHERE owner = ?1 AND id = ?2")
+                   .text(1, owner)
+                   .text(2, id)
+                   .text(3, stanza)
+                   .exec() > 0;
+    });
+}
+
 Task<std::size_t> SqliteArchiveStore::purge_before(std::int64_t cutoff_us) {
     co_return co_await backend_.run<std::size_t>([&](Database& db) {
         flush(db);  // appends called before this call come first

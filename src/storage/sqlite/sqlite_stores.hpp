@@ -97,6 +97,8 @@ public:
     Task<std::optional<std::pair<ArchiveEntry, ArchiveEntry>>> ends(
         const std::string& owner) override;
     Task<std::size_t> remove_all(const std::string& owner) override;
+    Task<bool> replace_stanza(const std::string& owner, const std::string& id,
+                              const std::string& stanza) override;
     Task<std::size_t> purge_before(std::int64_t cutoff_us) override;
 
     // Appends waiting for the pool thread; written together (one transaction)

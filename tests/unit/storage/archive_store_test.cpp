@@ -306,6 +306,21 @@ TEST_P(ArchiveStoreTest, RemoveAllOnlyThatArchive) {
     EXPECT_EQ(run(archive().query(kBob, {}))->items.size(), 1u);
 }
 
+TEST_P(ArchiveStoreTest, Xep0425_ReplaceStanzaKeepsThePlaceOfTheEntry) {
+    fill();
+    run(archive().append(kRoom, entry(11, kRoom, 1'000'000)));
+    EXPECT_TRUE(run(archive().replace_stanza(kAlice, "id-4", "<message id='m4'><retracted/></message>")));
+    EXPECT_FALSE(run(archive().replace_stanza(kAlice, "no-such-id", "<x/>")));
+    EXPECT_FALSE(run(archive().replace_stanza(kAlice, "id-11", "<x/>")));  // another archive's
+    auto all = page({});
+    ASSERT_EQ(ids(all), range(1, 10));
+    EXPECT_EQ(all.items[3].stanza, "<message id='m4'><retracted/></message>");
+    EXPECT_EQ(all.items[3].timestamp_us, 1004 * 1'000'000LL);
+    EXPECT_EQ(all.items[3].with, kCarol);
+    EXPECT_EQ(all.items[2].stanza, entry(3, kBob, 0).stanza);
+    EXPECT_EQ(run(archive().query(kRoom, {}))->items.front().stanza, entry(11, kRoom, 0).stanza);
+}
+
 TEST_P(ArchiveStoreTest, AccountRemovalDeletesTheArchive) {
     ASSERT_TRUE(run(accounts().create(kAlice, fake_credentials('a'))));
     fill();

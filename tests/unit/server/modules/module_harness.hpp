@@ -370,6 +370,19 @@ public:
         }
         co_return std::pair(list.front(), list.back());
     }
+    storage::Task<bool> replace_stanza(const std::string& owner, const std::string& id,
+                                       const std::string& stanza) override {
+        if (f_.fail) {
+            co_return fail(f_.error());
+        }
+        for (auto& e : archives[owner]) {
+            if (e.id == id) {
+                e.stanza = stanza;
+                co_return true;
+            }
+        }
+        co_return false;
+    }
     storage::Task<std::size_t> remove_all(const std::string& owner) override {
         auto n = archives[owner].size();
         archives.erase(owner);

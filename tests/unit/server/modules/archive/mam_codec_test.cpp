@@ -4,9 +4,9 @@
 
 #include <set>
 
-#include "modules/mam/archiving.hpp"
+#include "modules/archive/archiving.hpp"
 #include "modules/mam/mam_prefs.hpp"
-#include "modules/mam/mam_query.hpp"
+#include "modules/archive/mam_query.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_parser.hpp"
 

@@ -1,32 +1,51 @@
 // XEP-0313 Message Archive Management v0.8.0 §3.5 (stanza-id on archived
 // messages), §6.1.1 (what a user archive holds); XEP-0359 Unique and Stable
 // Stanza IDs v0.7.0 §5 (forged ids); XEP-0334 Message Processing Hints v0.3.0 §4.
-#include "modules/mam/archiving.hpp"
+#include "modules/archive/archiving.hpp"
 
 #include <openssl/rand.h>
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 
 #include "xmpp/ns.hpp"
 
 namespace parley::mod::mam {
 
-bool archivable(const xml::Element& message) {
-    const auto type = message.attr_or("type");
-    if (!type.empty() && type != "normal" && type != "chat") {
-        return false;
-    }
-    bool store_hint = false;
+namespace {
+
+// XEP-0334 §4: nullopt without a hint, else whether the hints allow storing.
+std::optional<bool> storage_hint(const xml::Element& message) {
+    std::optional<bool> hint;
     for (const auto* child : message.children()) {
         if (child->ns() == ns::hints) {
             if (child->name() == "no-store" || child->name() == "no-permanent-store") {
                 return false;
             }
-            store_hint = store_hint || child->name() == "store";
+            if (child->name() == "store") {
+                hint = true;
+            }
         }
     }
-    return store_hint || message.child("body", message.ns()) != nullptr;
+    return hint;
+}
+
+}  // namespace
+
+bool archivable(const xml::Element& message) {
+    const auto type = message.attr_or("type");
+    if (!type.empty() && type != "normal" && type != "chat") {
+        return false;
+    }
+    return storage_hint(message).value_or(message.child("body", message.ns()) != nullptr);
+}
+
+bool archivable_in_room(const xml::Element& message) {
+    if (message.attr_or("type") != "groupchat") {
+        return false;
+    }
+    return storage_hint(message).value_or(message.child("body", message.ns()) != nullptr);
 }
 
 namespace {

@@ -2,10 +2,11 @@
 // before-id, after-id, ids of urn:xmpp:mam:2#extended), §4.1.5 the form of
 // supported fields, §4.2 results, §4.3 paging with XEP-0059 and <fin/>,
 // §4.3.4 flipped pages.
-#include "modules/mam/mam_query.hpp"
+#include "modules/archive/mam_query.hpp"
 
 #include <algorithm>
 
+#include "xml/stream_parser.hpp"
 #include "xmpp/data_form.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/forward.hpp"
@@ -159,6 +160,51 @@ xml::ElementPtr fin(const storage::ArchivePage& page) {
     }
     f->add_child(xmpp::rsm::build(reply));
     return f;
+}
+
+xml::ElementPtr metadata(
+    const std::optional<std::pair<storage::ArchiveEntry, storage::ArchiveEntry>>& ends) {
+    const std::string mns(ns::mam);
+    auto md = xml::Element::make("metadata", mns);
+    if (ends) {
+        for (const auto& [name, e] : {std::pair{"start", ends->first},
+                                      std::pair{"end", ends->second}}) {
+            auto& el = md->add(name, mns);
+            el.set_attr("id", e.id);
+            el.set_attr("timestamp", xmpp::datetime::format_utc_micros(e.timestamp_us));
+        }
+    }
+    return md;
+}
+
+boost::asio::awaitable<Result<Answer, StanzaError>> answer(storage::ArchiveStore& store,
+                                                           const std::string& archive,
+                                                           const Request& request,
+                                                           const std::string& to,
+                                                           std::string& problem) {
+    auto page = co_await store.query(archive, request.query);
+    if (!page) {
+        problem = "query on the archive of " + archive + " failed: " + page.error().message;
+        co_return fail(StanzaError(Condition::internal_server_error));
+    }
+    if (!page->has_value()) {
+        co_return fail(StanzaError(Condition::item_not_found,
+                                   "no such message id in this archive"));  // §4.1.3
+    }
+    const auto& items = (*page)->items;
+    Answer a;
+    a.results.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& e = request.flip ? items[items.size() - 1 - i] : items[i];
+        xml::ElementRef stored = xml::parse_element(e.stanza);
+        if (!stored) {
+            problem = "archived message " + e.id + " of " + archive + " cannot be parsed";
+            continue;
+        }
+        a.results.push_back(result_message(e, stored, archive, to, request.queryid));
+    }
+    a.fin = fin(**page);
+    co_return a;
 }
 
 }  // namespace parley::mod::mam

@@ -17,6 +17,10 @@ namespace parley::mod::mam {
 // groupchat or headline here: room messages belong to the room's archive).
 bool archivable(const xml::Element& message);
 
+// A room's archive (XEP-0313 §6.1.2 "MUC archives"; Prosody's mod_muc_mam):
+// groupchat messages with a <body/>, with the same XEP-0334 hints as above.
+bool archivable_in_room(const xml::Element& message);
+
 // XEP-0359 §5 rule 3: a <stanza-id/> that claims to be by `archive` (the
 // archive's bare JID) was not written by us; returns `message` without it
 // (or `message` itself when there is none).
