@@ -20,6 +20,7 @@ std::unique_ptr<Module> make_register_module();
 std::unique_ptr<Module> make_muc_module();
 std::unique_ptr<Module> make_carbons_module();
 std::unique_ptr<Module> make_mam_module();
+std::unique_ptr<Module> make_pep_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -47,6 +48,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
          mod::make_carbons_module},
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
+        {"pep",
+         "XEP-0163 Personal Eventing Protocol over XEP-0060, XEP-0223, XEP-0402 with compatibility",
+         true, mod::make_pep_module,
+         {"max_items", "max_item_size", "max_nodes", "caps_cache_size", "bookmarks_compat"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},
