@@ -49,7 +49,8 @@ const std::vector<ModuleInfo>& builtin_modules() {
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
         {"pep",
-         "XEP-0163 Personal Eventing Protocol over XEP-0060, XEP-0223, XEP-0402 with compatibility",
+         "XEP-0163 Personal Eventing Protocol over XEP-0060, XEP-0223, XEP-0402 with compatibility, "
+         "XEP-0398 avatar hash in presence",
          true, mod::make_pep_module,
          {"max_items", "max_item_size", "max_nodes", "caps_cache_size", "bookmarks_compat"}},
         // disco last: it reads what the others registered.

@@ -67,6 +67,7 @@ inline constexpr N pubsub_publish_options = "http://jabber.org/protocol/pubsub#p
 inline constexpr N bookmarks = "urn:xmpp:bookmarks:1";                  // XEP-0402
 inline constexpr N bookmarks_compat = "urn:xmpp:bookmarks:1#compat";    // XEP-0402 §5
 inline constexpr N bookmarks_legacy = "storage:bookmarks";              // XEP-0048
+inline constexpr N avatar_metadata = "urn:xmpp:avatar:metadata";        // XEP-0084
 
 // XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of
 // its data forms (§16.5), disco features and nodes (§16.3, §16.4), and the

@@ -72,6 +72,15 @@ class PepClient(Client):
         return [(item["id"], item["payload"]) for item in iq["pubsub"]["items"]]
 
 
+async def refused(request):
+    """The IqError an awaitable request ends with (failing when it succeeds)."""
+    try:
+        await request
+    except IqError as e:
+        return e
+    raise AssertionError("the request was not refused")
+
+
 def pubsub_condition(e):
     """The (stanza condition, pubsub#errors condition) of an IqError."""
     err = e.iq.xml.find("{jabber:client}error")
@@ -173,12 +182,9 @@ def test_xep0060_7_1_5_publish_options_conflicting_with_the_node_are_a_precondit
         bob = await PepClient(b + "/laptop").login(server.c2s_port)
         await alice.publish(AXOLOTL_DEVICES, device_list(1), id="current",
                             options={"pubsub#access_model": "open"})
-        try:
-            await alice.publish(AXOLOTL_DEVICES, device_list(2), id="current",
-                                options={"pubsub#access_model": "presence"})
-            raise AssertionError("publish with conflicting options succeeded")
-        except IqError as e:
-            assert pubsub_condition(e) == ("conflict", "precondition-not-met")
+        e = await refused(alice.publish(AXOLOTL_DEVICES, device_list(2), id="current",
+                                        options={"pubsub#access_model": "presence"}))
+        assert pubsub_condition(e) == ("conflict", "precondition-not-met")
         # Nothing was published: bob still reads device 1.
         items = await bob.items(a, AXOLOTL_DEVICES)
         assert items[0][1].find(f"{{{AXOLOTL}}}device").get("id") == "1"
@@ -192,11 +198,8 @@ def test_xep0060_7_1_5_publish_options_conflicting_with_the_node_are_a_precondit
         await alice.publish(AXOLOTL_DEVICES, device_list(2), id="current",
                             options={"pubsub#access_model": "presence"})
         # Only the owner publishes (XEP-0163 §3; XEP-0060 §7.1.3.1).
-        try:
-            await bob["xep_0060"].publish(a, TUNE, payload=ET.fromstring(f"<tune xmlns='{TUNE}'/>"))
-            raise AssertionError("bob published to alice's PEP service")
-        except IqError as e:
-            assert pubsub_condition(e)[0] == "forbidden"
+        e = await refused(bob["xep_0060"].publish(a, TUNE, payload=ET.fromstring(tune("x"))))
+        assert pubsub_condition(e)[0] == "forbidden"
         await alice.close()
         await bob.close()
 
@@ -265,11 +268,8 @@ def test_xep0060_6_5_items_with_max_items_and_item_ids_and_7_2_retract_with_noti
         assert m["pubsub_event"]["items"]["retract"]["id"] == "s2"
         assert sorted(i for i, _ in await bob.items(a, TUNE)) == ["s1", "s3"]
         # §7.2.3.5: no such item.
-        try:
-            await alice["xep_0060"].retract(a, TUNE, "s2")
-            raise AssertionError("retracting a missing item succeeded")
-        except IqError as e:
-            assert pubsub_condition(e)[0] == "item-not-found"
+        e = await refused(alice["xep_0060"].retract(a, TUNE, "s2"))
+        assert pubsub_condition(e)[0] == "item-not-found"
         await alice.close()
         await bob.close()
 
@@ -286,17 +286,11 @@ def test_xep0060_6_5_9_access_model_presence_refuses_a_stranger(server):
         await befriend(alice, bob)
         await alice.publish(TUNE, tune("private"), id="t")  # XEP-0163 default: presence
         assert [i for i, _ in await bob.items(a, TUNE)] == ["t"]
-        try:
-            await dave.items(a, TUNE)
-            raise AssertionError("a stranger read a presence-access node")
-        except IqError as e:
-            assert e.iq["error"]["type"] == "auth"
-            assert pubsub_condition(e) == ("not-authorized", "presence-subscription-required")
-        try:
-            await dave.items(a, "no-such-node")
-            raise AssertionError("items of a missing node")
-        except IqError as e:
-            assert pubsub_condition(e)[0] == "item-not-found"
+        e = await refused(dave.items(a, TUNE))
+        assert e.iq["error"]["type"] == "auth"
+        assert pubsub_condition(e) == ("not-authorized", "presence-subscription-required")
+        e = await refused(dave.items(a, "no-such-node"))
+        assert pubsub_condition(e)[0] == "item-not-found"
         for client in (alice, bob, dave):
             await client.close()
 
@@ -341,11 +335,8 @@ def test_xep0223_private_node_is_whitelisted_and_persistent(server):
         await alice.publish(node, "<secret xmlns='urn:example:secrets'>42</secret>", id="current",
                             options={"pubsub#persist_items": "true",
                                      "pubsub#access_model": "whitelist"})
-        try:
-            await bob.items(a, node)
-            raise AssertionError("a contact read a whitelist node")
-        except IqError as e:
-            assert pubsub_condition(e) == ("not-allowed", "closed-node")
+        e = await refused(bob.items(a, node))
+        assert pubsub_condition(e) == ("not-allowed", "closed-node")
         await alice.close()
         # Persistent: another session, after the first is gone, reads it back.
         tablet = await PepClient(a + "/tablet").login(server.c2s_port)
@@ -395,5 +386,39 @@ def test_xep0402_bookmarks_and_5_compatibility_with_private_storage(server):
         assert [str(c["jid"]) for c in legacy["private"]["bookmarks"]["conferences"]] == \
             ["tavern@chat.example"]
         await alice.close()
+
+    run(scenario())
+
+
+def test_xep0398_avatar_hash_goes_into_presence(server):
+    a, b = server.add_user("alice"), server.add_user("bob")
+    avatar_id = "111f4b3c50d7b0df729d299bc6f8e9ef9066971f"  # XEP-0084 §4.2: SHA-1 of the image
+
+    async def scenario():
+        alice = await PepClient(a + "/phone").login(server.c2s_port)
+        bob = await PepClient(b + "/laptop").login(server.c2s_port)
+        await befriend(alice, bob)
+        # XEP-0084 §4.2 metadata: the item id is the image's hash.
+        await alice.publish("urn:xmpp:avatar:metadata",
+                            "<metadata xmlns='urn:xmpp:avatar:metadata'><info bytes='12345' "
+                            f"id='{avatar_id}' height='64' width='64' type='image/png'/>"
+                            "</metadata>", id=avatar_id)
+        alice.send_presence(pstatus="with an avatar")
+
+        def photo(p):
+            x = p.xml.find("{vcard-temp:x:update}x")
+            return None if x is None else x.findtext("{vcard-temp:x:update}photo")
+
+        p = await bob.next_presence(lambda p: p["from"].bare == a
+                                    and p["status"] == "with an avatar")
+        assert photo(p) == avatar_id
+        # Avatar disabled (an empty <metadata/>): an empty <photo/> (XEP-0153 §4.1).
+        await alice.publish("urn:xmpp:avatar:metadata",
+                            "<metadata xmlns='urn:xmpp:avatar:metadata'/>", id="none")
+        alice.send_presence(pstatus="no avatar")
+        p = await bob.next_presence(lambda p: p["from"].bare == a and p["status"] == "no avatar")
+        assert photo(p) == ""
+        await alice.close()
+        await bob.close()
 
     run(scenario())

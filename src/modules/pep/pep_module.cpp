@@ -159,6 +159,13 @@ Result<void> PepModule::start(ModuleContext& ctx) {
               [this](IqRequest& req) { return on_owner(req); });
     ctx.on_iq(IqType::set, IqScope::account, ns::pubsub_owner, "pubsub",
               [this](IqRequest& req) { return on_owner(req); });
+    // The nodes go with the account (AccountStore::remove); what is in memory here too.
+    ctx.on_user_removed([this](const std::string& bare) -> Awaitable<void> {
+        std::lock_guard lock(mu_);
+        present_.erase(bare);
+        avatars_.erase(bare);
+        co_return;
+    });
     // Presence tells who is online and what they want (XEP-0163 §4, XEP-0115 §6.2).
     ctx.hook(StanzaHook::presence_to_bare, Priority::archive,
              [this](StanzaEvent& ev) { return on_presence_to_user(ev); });
@@ -225,6 +232,21 @@ Awaitable<Result<std::optional<NodeConfig>, StanzaError>> PepModule::load_node(
         co_return std::optional<NodeConfig>();
     }
     co_return std::optional<NodeConfig>(deserialize(**stored));
+}
+
+Awaitable<Result<NodeConfig, StanzaError>> PepModule::existing_node(const std::string& owner,
+                                                                   const std::string& node) {
+    if (node.empty()) {
+        co_return fail(StanzaError(Condition::item_not_found));
+    }
+    auto cfg = co_await load_node(owner, node);
+    if (!cfg) {
+        co_return fail(cfg.error());
+    }
+    if (!*cfg) {
+        co_return fail(StanzaError(Condition::item_not_found));
+    }
+    co_return std::move(**cfg);
 }
 
 // §7.1: publish one item, creating the node first when needed (XEP-0163 §3).
@@ -348,6 +370,9 @@ Awaitable<std::optional<StanzaError>> PepModule::store_item(const std::string& o
                     stored ? "node gone" : stored.error().message);
         co_return StanzaError(Condition::internal_server_error);
     }
+    if (node == ns::avatar_metadata) {
+        forget_avatar(owner);  // XEP-0398: the next presence carries the new hash
+    }
     if (cfg.deliver_notifications) {
         auto items = xml::Element::make("items", std::string(ns::pubsub_event));
         items->set_attr("node", node);
@@ -380,13 +405,9 @@ Awaitable<void> PepModule::retract(IqRequest& req, const xml::Element& r) {
         co_return;
     }
     const std::string owner = req.to().bare_str();
-    auto cfg = co_await load_node(owner, node);
+    auto cfg = co_await existing_node(owner, node);
     if (!cfg) {
-        req.reply_error(cfg.error());
-        co_return;
-    }
-    if (!*cfg) {
-        req.reply_error(StanzaError(Condition::item_not_found));  // §7.2.3.5
+        req.reply_error(cfg.error());  // §7.2.3.5 item-not-found
         co_return;
     }
     auto removed = co_await storage_->pubsub().retract(owner, node, id);
@@ -400,13 +421,16 @@ Awaitable<void> PepModule::retract(IqRequest& req, const xml::Element& r) {
         req.reply_error(StanzaError(Condition::item_not_found));  // §7.2.3.5
         co_return;
     }
+    if (node == ns::avatar_metadata) {
+        forget_avatar(owner);
+    }
     req.reply();
-    if (is_true(r.attr_or("notify")) && (*cfg)->notify_retract) {
+    if (is_true(r.attr_or("notify")) && cfg->notify_retract) {
         auto items = xml::Element::make("items", std::string(ns::pubsub_event));
         items->set_attr("node", node);
         items->add("retract", std::string(ns::pubsub_event)).set_attr("id", id);
         xml::ElementRef event = std::move(items);
-        co_await notify(owner, node, **cfg, event);
+        co_await notify(owner, node, *cfg, event);
     }
     if (bookmarks_compat_ && node == ns::bookmarks) {
         co_await mirror_to_legacy(owner);
@@ -435,18 +459,14 @@ Awaitable<void> PepModule::items(IqRequest& req, const xml::Element& i) {
         }
     }
     const std::string owner = req.to().bare_str();
-    auto cfg = co_await load_node(owner, node);
+    auto cfg = co_await existing_node(owner, node);
     if (!cfg) {
-        req.reply_error(cfg.error());
-        co_return;
-    }
-    if (!*cfg) {
-        req.reply_error(StanzaError(Condition::item_not_found));  // §6.5.9.11
+        req.reply_error(cfg.error());  // §6.5.9.11 item-not-found
         co_return;
     }
     if (!req.from_self()) {
         const std::string requester = req.from().bare_str();
-        auto allowed = co_await may_access(owner, requester, **cfg);
+        auto allowed = co_await may_access(owner, requester, *cfg);
         if (!allowed) {
             log_->error("pep: access check on {} of {} failed: {}", node, owner,
                         allowed.error().message);
@@ -454,7 +474,7 @@ Awaitable<void> PepModule::items(IqRequest& req, const xml::Element& i) {
             co_return;
         }
         if (!*allowed) {
-            req.reply_error(access_error((*cfg)->access_model));  // §6.5.9.2-§6.5.9.5
+            req.reply_error(access_error(cfg->access_model));  // §6.5.9.2-§6.5.9.5
             co_return;
         }
     }
@@ -531,20 +551,16 @@ Awaitable<void> PepModule::configure(IqRequest& req, const xml::Element& c) {
         co_return;
     }
     const std::string owner = req.to().bare_str();
-    auto cfg = co_await load_node(owner, node);
+    auto cfg = co_await existing_node(owner, node);
     if (!cfg) {
-        req.reply_error(cfg.error());
-        co_return;
-    }
-    if (!*cfg) {
-        req.reply_error(StanzaError(Condition::item_not_found));  // §8.2.3.5
+        req.reply_error(cfg.error());  // §8.2.3.5 item-not-found
         co_return;
     }
     if (req.type() == IqType::get) {
         auto reply = pubsub_reply(ns::pubsub_owner);
         auto& conf = reply->add("configure", std::string(ns::pubsub_owner));
         conf.set_attr("node", node);
-        conf.add_child(config_form(**cfg, "form"));
+        conf.add_child(config_form(*cfg, "form"));
         req.reply(std::move(reply));
         co_return;
     }
@@ -561,7 +577,7 @@ Awaitable<void> PepModule::configure(IqRequest& req, const xml::Element& c) {
         req.reply();  // §8.2.4: cancelled, nothing changes
         co_return;
     }
-    NodeConfig next = **cfg;
+    NodeConfig next = *cfg;
     auto applied = apply_form(next, **form, limits_.config);
     if (!applied) {
         req.reply_error(applied.error());  // §8.2.5.3 not-acceptable
@@ -580,13 +596,9 @@ Awaitable<void> PepModule::configure(IqRequest& req, const xml::Element& c) {
 Awaitable<void> PepModule::remove(IqRequest& req, const xml::Element& d) {
     const std::string node(d.attr_or("node"));
     const std::string owner = req.to().bare_str();
-    auto cfg = co_await load_node(owner, node);
+    auto cfg = co_await existing_node(owner, node);
     if (!cfg) {
-        req.reply_error(cfg.error());
-        co_return;
-    }
-    if (node.empty() || !*cfg) {
-        req.reply_error(StanzaError(Condition::item_not_found));  // §8.4.3.2
+        req.reply_error(cfg.error());  // §8.4.3.2 item-not-found
         co_return;
     }
     auto removed = co_await storage_->pubsub().remove(owner, node);
@@ -594,12 +606,15 @@ Awaitable<void> PepModule::remove(IqRequest& req, const xml::Element& d) {
         req.reply_error(StanzaError(Condition::internal_server_error));
         co_return;
     }
+    if (node == ns::avatar_metadata) {
+        forget_avatar(owner);
+    }
     req.reply();
-    if ((*cfg)->notify_delete) {
+    if (cfg->notify_delete) {
         auto del = xml::Element::make("delete", std::string(ns::pubsub_event));
         del->set_attr("node", node);
         xml::ElementRef event = std::move(del);
-        co_await notify(owner, node, **cfg, event);
+        co_await notify(owner, node, *cfg, event);
     }
 }
 
@@ -607,19 +622,18 @@ Awaitable<void> PepModule::remove(IqRequest& req, const xml::Element& d) {
 Awaitable<void> PepModule::purge(IqRequest& req, const xml::Element& p) {
     const std::string node(p.attr_or("node"));
     const std::string owner = req.to().bare_str();
-    auto cfg = co_await load_node(owner, node);
+    auto cfg = co_await existing_node(owner, node);
     if (!cfg) {
-        req.reply_error(cfg.error());
-        co_return;
-    }
-    if (node.empty() || !*cfg) {
-        req.reply_error(StanzaError(Condition::item_not_found));  // §8.5.3.2
+        req.reply_error(cfg.error());  // §8.5.3.2 item-not-found
         co_return;
     }
     auto purged = co_await storage_->pubsub().purge(owner, node);
     if (!purged) {
         req.reply_error(StanzaError(Condition::internal_server_error));
         co_return;
+    }
+    if (node == ns::avatar_metadata) {
+        forget_avatar(owner);
     }
     req.reply();
 }

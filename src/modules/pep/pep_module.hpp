@@ -74,6 +74,9 @@ public:
     // The node's config, nullopt when absent; an error when storage failed.
     Awaitable<Result<std::optional<NodeConfig>, xmpp::StanzaError>> load_node(
         const std::string& owner, const std::string& node);
+    // The config of a node that must exist: item-not-found when it does not.
+    Awaitable<Result<NodeConfig, xmpp::StanzaError>> existing_node(const std::string& owner,
+                                                                   const std::string& node);
 
     // pep_notify.cpp
     // May `requester` (a bare JID) read `owner`'s node? (XEP-0060 §4.5 access models)
@@ -105,6 +108,13 @@ private:
     Awaitable<void> send_last_items(const std::string& owner, const std::string& full,
                                     const CapsCache::Features& features);
 
+    // avatar_hash.cpp
+    // The account's XEP-0084 avatar id ("" for "no avatar"), nullopt when it
+    // has published no avatar metadata; cached per account.
+    Awaitable<std::optional<std::string>> avatar_hash(const std::string& owner);
+    void forget_avatar(const std::string& owner);
+    Awaitable<void> stamp_avatar(StanzaEvent& ev);
+
     // bookmarks.cpp
     Awaitable<void> mirror_to_legacy(const std::string& owner);
     Awaitable<Handled> on_client_iq(StanzaEvent& ev);
@@ -122,6 +132,8 @@ private:
     std::map<std::string, std::map<std::string, std::string>> present_;
     // caps ver being queried -> (owner, full JID) waiting for its answer. GUARDED_BY(mu_)
     std::map<std::string, std::vector<std::pair<std::string, std::string>>> waiting_;
+    // account -> avatar id (XEP-0398), nullopt: none published. GUARDED_BY(mu_)
+    std::map<std::string, std::optional<std::string>> avatars_;
 };
 
 // Builders shared by the files above.

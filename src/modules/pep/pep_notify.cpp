@@ -213,6 +213,7 @@ Awaitable<Handled> PepModule::on_own_presence(StanzaEvent& ev) {
     if (ev.origin == nullptr || !ev.type.empty() || ev.stanza->attr("to")) {
         co_return Handled::no;
     }
+    co_await stamp_avatar(ev);  // XEP-0398 (avatar_hash.cpp)
     const xmpp::Jid& full = ev.origin->jid();
     auto entry = router_->sessions().find(full);
     const auto caps = caps_of(*ev.stanza);

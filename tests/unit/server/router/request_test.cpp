@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <vector>
 
 #include "unit/server/modules/module_harness.hpp"
 
@@ -40,28 +44,40 @@ Awaitable<void> received(FakeSession& s) {
     }
 }
 
-TEST(RouterRequest, ResultFromTheAskedJidCompletesTheRequest) {
-    ModuleHarness h;
-    auto juliet = h.connect("juliet@example.org/balcony");
-    h.connect("romeo@example.org/orchard");
+// Sends a disco#info request from `from` to `target` through the router;
+// once the target has it, routes the stanzas `answers` makes from it. Returns
+// what the request returned.
+xml::ElementRef ask(ModuleHarness& h, FakeSession& target, const std::string& from,
+                    const std::function<std::vector<xml::ElementRef>(const xml::Element&)>& answers) {
     xml::ElementRef answer;
     h.run([&]() -> Awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         asio::co_spawn(
             ex,
             [&]() -> Awaitable<void> {
-                auto iq = disco_get("romeo@example.org", "juliet@example.org/balcony");
+                auto iq = disco_get(from, target.jid().str());
                 answer = co_await h.router().request(iq, 5s);
             },
             asio::detached);
-        co_await received(*juliet);
-        const xml::ElementRef req = juliet->received.front();
+        co_await received(target);
+        const xml::ElementRef req = target.received.front();
         EXPECT_TRUE(req->attr("id").has_value());
-        EXPECT_EQ(req->attr_or("from"), "romeo@example.org");
-        // A forged answer from another JID is ignored...
-        co_await h.router().route(answer_to(*req, "romeo@example.org/orchard", false));
-        // ... the real one is taken.
-        co_await h.router().route(answer_to(*req, "juliet@example.org/balcony", false));
+        EXPECT_EQ(req->attr_or("from"), from);
+        for (const auto& a : answers(*req)) {
+            co_await h.router().route(a);
+        }
+    });
+    return answer;
+}
+
+TEST(RouterRequest, ResultFromTheAskedJidCompletesTheRequest) {
+    ModuleHarness h;
+    auto juliet = h.connect("juliet@example.org/balcony");
+    h.connect("romeo@example.org/orchard");
+    auto answer = ask(h, *juliet, "romeo@example.org", [](const xml::Element& req) {
+        // A forged answer from another JID is ignored; the real one is taken.
+        return std::vector<xml::ElementRef>{answer_to(req, "romeo@example.org/orchard", false),
+                                            answer_to(req, "juliet@example.org/balcony", false)};
     });
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->attr_or("type"), "result");
@@ -71,18 +87,8 @@ TEST(RouterRequest, ResultFromTheAskedJidCompletesTheRequest) {
 TEST(RouterRequest, ErrorAnswersToo) {
     ModuleHarness h;
     auto juliet = h.connect("juliet@example.org/balcony");
-    xml::ElementRef answer;
-    h.run([&]() -> Awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        asio::co_spawn(
-            ex,
-            [&]() -> Awaitable<void> {
-                auto iq = disco_get("example.org", "juliet@example.org/balcony");
-                answer = co_await h.router().request(iq, 5s);
-            },
-            asio::detached);
-        co_await received(*juliet);
-        co_await h.router().route(answer_to(*juliet->received.front(), "juliet@example.org/balcony", true));
+    auto answer = ask(h, *juliet, "example.org", [](const xml::Element& req) {
+        return std::vector<xml::ElementRef>{answer_to(req, "juliet@example.org/balcony", true)};
     });
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->attr_or("type"), "error");
