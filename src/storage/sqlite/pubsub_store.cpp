@@ -21,9 +21,11 @@ void trim(Database& db, const std::string& owner, const std::string& node, std::
     if (max_items == 0) {
         return;
     }
-    db.query("DELETE FROM pubsub_items WHERE owner = ?1 AND node = ?2 AND seq NOT IN "
+    // The (max_items+1)-th newest seq comes from the (owner, node, seq) index
+    // in one step; everything up to it goes (NULL, nothing, when there are fewer).
+    db.query("DELETE FROM pubsub_items WHERE owner = ?1 AND node = ?2 AND seq <= "
              "(SELECT seq FROM pubsub_items WHERE owner = ?1 AND node = ?2 "
-             "ORDER BY seq DESC LIMIT ?3)")
+             "ORDER BY seq DESC LIMIT 1 OFFSET ?3)")
         .text(1, owner)
         .text(2, node)
         .int64(3, static_cast<std::int64_t>(max_items))
