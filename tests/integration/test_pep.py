@@ -422,3 +422,24 @@ def test_xep0398_avatar_hash_goes_into_presence(server):
         await bob.close()
 
     run(scenario())
+
+
+def test_xep0163_6_2_last_item_is_sent_when_a_subscription_is_approved(server):
+    a, b = server.add_user("alice"), server.add_user("bob")
+
+    async def scenario():
+        alice = await PepClient(a + "/phone").login(server.c2s_port)
+        bob = await PepClient(b + "/laptop", notify=[TUNE]).login(server.c2s_port)
+        await alice.publish(TUNE, tune("before we met"), id="t")
+        # alice subscribes to bob (his presence reaches her account), then bob
+        # asks for hers and she approves: the approval gives him her last tune.
+        await befriend(alice, bob)
+        kind, m = await bob.next_event()
+        item = m["pubsub_event"]["items"]["item"]
+        assert (item["id"], item["payload"].find(f"{{{TUNE}}}title").text) == \
+            ("t", "before we met")
+        await bob.no_event(0.5)
+        await alice.close()
+        await bob.close()
+
+    run(scenario())

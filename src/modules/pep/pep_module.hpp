@@ -106,7 +106,8 @@ private:
     };
     static Awaitable<void> query_caps(CapsJob* job);  // takes ownership
     Awaitable<void> send_last_items(const std::string& owner, const std::string& full,
-                                    const CapsCache::Features& features);
+                                    const CapsCache::Features& features, bool approved = false);
+    Awaitable<void> subscription_approved(const std::string& owner, const std::string& contact);
 
     // avatar_hash.cpp
     // The account's XEP-0084 avatar id ("" for "no avatar"), nullopt when it

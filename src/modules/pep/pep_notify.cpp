@@ -210,6 +210,10 @@ Awaitable<Handled> PepModule::on_presence_to_user(StanzaEvent& ev) {
 
 // Available presence of one of the account's own resources (no 'to').
 Awaitable<Handled> PepModule::on_own_presence(StanzaEvent& ev) {
+    if (ev.origin != nullptr && ev.type == "subscribed" && ev.stanza->attr("to")) {
+        co_await subscription_approved(ev.from.bare_str(), ev.to.bare_str());
+        co_return Handled::no;
+    }
     if (ev.origin == nullptr || !ev.type.empty() || ev.stanza->attr("to")) {
         co_return Handled::no;
     }
@@ -228,6 +232,26 @@ Awaitable<Handled> PepModule::on_own_presence(StanzaEvent& ev) {
         resource_available(ex, full.bare_str(), full.str(), caps);
     }
     co_return Handled::no;
+}
+
+// The account approves `contact`'s subscription (RFC 6121 §3.1.4): the
+// contact's resources we know of get the last items they want now (XEP-0163
+// §6.2, XEP-0060 §12.12 on_sub), before the roster says "from" — this hook
+// runs ahead of the presence module.
+Awaitable<void> PepModule::subscription_approved(const std::string& owner,
+                                                 const std::string& contact) {
+    std::vector<Watcher> targets;
+    for (auto& w : watchers(owner, true)) {
+        if (bare_of(w.full_jid) == contact) {
+            targets.push_back(std::move(w));
+        }
+    }
+    for (const auto& w : targets) {
+        auto features = caps_->find(w.ver);
+        if (features) {
+            co_await send_last_items(owner, w.full_jid, features, true);
+        }
+    }
 }
 
 // Starts sending `full` the last items it wants (after a caps query if needed).
@@ -305,7 +329,7 @@ Awaitable<void> PepModule::query_caps(CapsJob* job_in) {
 
 // XEP-0163 §6.2: the last item of every node the resource wants and may see.
 Awaitable<void> PepModule::send_last_items(const std::string& owner, const std::string& full,
-                                           const CapsCache::Features& features) {
+                                           const CapsCache::Features& features, bool approved) {
     auto nodes = co_await storage_->pubsub().nodes(owner);
     if (!nodes) {
         log_->error("pep: nodes of {} unreadable: {}", owner, nodes.error().message);
@@ -319,6 +343,16 @@ Awaitable<void> PepModule::send_last_items(const std::string& owner, const std::
             co_return;
         }
         item = *found;
+        if (approved) {  // the subscription being approved counts already
+            if (!item) {
+                item = storage::RosterItem{};
+                item->jid = bare;
+            }
+            item->subscription = item->subscription == storage::Subscription::to ||
+                                         item->subscription == storage::Subscription::both
+                                     ? storage::Subscription::both
+                                     : storage::Subscription::from;
+        }
     }
     for (const auto& n : *nodes) {
         if (!wants(features, n.node)) {
