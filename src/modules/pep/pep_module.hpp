@@ -1,7 +1,8 @@
 // PepModule: XEP-0163 Personal Eventing Protocol v1.2 over XEP-0060
 // Publish-Subscribe v1.26 — a pubsub service at every account's bare JID.
 // Private to modules/pep/; the class is split over
-//   pep_module.cpp   start(), the pubsub and pubsub#owner iq handlers
+//   pep_module.cpp   start(), the pubsub iq handlers (publish, retract, items)
+//   pep_owner.cpp    create and the pubsub#owner handlers (configure, delete, purge)
 //   pep_notify.cpp   presence and caps tracking (XEP-0115 §6.2), event
 //                    notifications filtered by +notify (XEP-0163 §4), the
 //                    last published item on presence (XEP-0163 §6.2)
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "core/module.hpp"
+#include "xmpp/data_form.hpp"
 #include "modules/pep/caps_cache.hpp"
 #include "modules/pep/node_config.hpp"
 #include "router/router.hpp"
@@ -138,6 +140,12 @@ private:
 };
 
 // Builders shared by the files above.
+// The pubsub#publish-options or pubsub#node_config form inside `parent`
+// (<publish-options/>, <configure/>), nullopt when there is none; bad-request
+// for a malformed form or another FORM_TYPE.
+Result<std::optional<xmpp::form::Submitted>, xmpp::StanzaError> form_in(
+    const xml::Element* parent, std::string_view form_type);
+xml::ElementPtr pubsub_reply(std::string_view ns);
 xml::ElementPtr event_message(const std::string& from, const std::string& to,
                               const xml::ElementRef& event_items);
 std::string random_item_id();
