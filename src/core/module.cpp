@@ -108,6 +108,9 @@ void ModuleContext::add_account_feature(std::string ns) {
     table_.account_features_.insert(std::move(ns));
 }
 void ModuleContext::add_identity(Identity id) { table_.identities_.insert(std::move(id)); }
+void ModuleContext::add_account_identity(Identity id) {
+    table_.account_identities_.insert(std::move(id));
+}
 void ModuleContext::add_stream_feature(xml::ElementRef f) {
     table_.stream_features_.push_back(std::move(f));
 }

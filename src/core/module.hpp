@@ -204,6 +204,8 @@ public:
     const std::set<std::string>& features() const { return features_; }
     const std::set<std::string>& account_features() const { return account_features_; }
     const std::set<Identity>& identities() const { return identities_; }
+    // Identities of an account's bare JID besides account/registered (e.g. pubsub/pep).
+    const std::set<Identity>& account_identities() const { return account_identities_; }
     // The domains this host's modules serve (ModuleContext::serve_domain).
     const std::vector<ServiceItem>& services() const { return services_; }
     // Elements added to <stream:features/> after authentication (RFC 6120 §4.3.2).
@@ -225,6 +227,7 @@ private:
     std::set<std::string> features_;
     std::set<std::string> account_features_;
     std::set<Identity> identities_;
+    std::set<Identity> account_identities_;
     std::vector<ServiceItem> services_;
     std::vector<xml::ElementRef> stream_features_;
     std::vector<xml::ElementRef> pre_auth_features_;
@@ -249,6 +252,7 @@ public:
     void add_feature(std::string ns);          // server disco#info (XEP-0030)
     void add_account_feature(std::string ns);  // disco#info of an account's bare JID
     void add_identity(Identity id);
+    void add_account_identity(Identity id);  // disco#info of an account's bare JID
     void add_stream_feature(xml::ElementRef feature);
     void add_pre_auth_stream_feature(xml::ElementRef feature);
 

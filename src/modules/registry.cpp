@@ -21,6 +21,7 @@ std::unique_ptr<Module> make_muc_module();
 std::unique_ptr<Module> make_carbons_module();
 std::unique_ptr<Module> make_mam_module();
 std::unique_ptr<Module> make_csi_module();
+std::unique_ptr<Module> make_pep_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -53,6 +54,11 @@ const std::vector<ModuleInfo>& builtin_modules() {
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
         {"csi", "XEP-0352 Client State Indication", true, mod::make_csi_module},
+        {"pep",
+         "XEP-0163 Personal Eventing Protocol over XEP-0060, XEP-0223, XEP-0402 with compatibility, "
+         "XEP-0398 avatar hash in presence",
+         true, mod::make_pep_module,
+         {"max_items", "max_item_size", "max_nodes", "caps_cache_size", "bookmarks_compat"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
          true, mod::make_disco_module,

@@ -2,14 +2,20 @@
 // (delivery rules for a local user).
 #include "router/router.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
+
+#include <fmt/format.h>
 #include <utility>
 #include <vector>
 
@@ -43,7 +49,67 @@ bool is_stanza(const xml::Element& e) {
 
 Router::Router(SessionRegistry& sessions, storage::Storage& storage,
                boost::asio::any_io_executor fallback)
-    : sessions_(sessions), storage_(storage), fallback_(std::move(fallback)) {}
+    : sessions_(sessions),
+      storage_(storage),
+      fallback_(std::move(fallback)),
+      request_salt_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
+
+// A request() in flight: the timer its caller waits on (cancelled early when
+// the answer comes) and the answer.
+struct Router::PendingRequest {
+    explicit PendingRequest(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;  // touched only on its executor
+    std::string peer;          // the JID that must answer (the request's 'to')
+    xml::ElementRef answer;    // GUARDED_BY(Router::requests_mu_)
+};
+
+Awaitable<xml::ElementRef> Router::request(const xml::ElementPtr& iq,
+                                           std::chrono::milliseconds timeout) {
+    auto ex = co_await asio::this_coro::executor;
+    auto pending = std::make_shared<PendingRequest>(ex);
+    const std::string id =
+        fmt::format("parley-{:x}-{}", request_salt_, next_request_.fetch_add(1) + 1);
+    iq->set_attr("id", id);
+    auto peer = xmpp::Jid::parse(iq->attr_or("to"));
+    pending->peer = peer ? peer->str() : std::string(iq->attr_or("to"));
+    pending->timer.expires_after(timeout);
+    {
+        std::lock_guard lock(requests_mu_);
+        requests_[id] = pending;
+    }
+    xml::ElementRef stanza = iq;
+    co_await route(stanza);
+    bool answered = false;
+    {
+        std::lock_guard lock(requests_mu_);
+        answered = pending->answer != nullptr;
+    }
+    if (!answered) {
+        // An answer arriving now posts the timer's cancel to this executor,
+        // which runs only once this coroutine waits.
+        auto waited = co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)waited;
+    }
+    std::lock_guard lock(requests_mu_);
+    requests_.erase(id);
+    co_return pending->answer;
+}
+
+bool Router::complete_request(const StanzaEvent& ev) {
+    std::shared_ptr<PendingRequest> pending;
+    {
+        std::lock_guard lock(requests_mu_);
+        auto it = requests_.find(std::string(ev.stanza->attr_or("id")));
+        if (it == requests_.end() || it->second->peer != ev.from.str()) {
+            return false;
+        }
+        pending = it->second;
+        pending->answer = ev.stanza;
+        requests_.erase(it);
+    }
+    asio::post(pending->timer.get_executor(), [pending] { pending->timer.cancel(); });
+    return true;
+}
 
 void Router::add_host(const std::string& domain, const HookTable* table) { hosts_[domain] = table; }
 
@@ -251,7 +317,8 @@ Awaitable<void> Router::route_local(const HookTable& table, StanzaEvent& ev) {
 Awaitable<void> Router::dispatch_iq(const HookTable& table, StanzaEvent& ev, IqScope scope) {
     const auto& iq = *ev.stanza;
     if (ev.type == "result" || ev.type == "error") {
-        co_return;  // answers to the server or an account: nothing is waiting for them yet
+        complete_request(ev);  // an answer to request(); any other is dropped
+        co_return;
     }
     auto children = iq.children();
     if ((ev.type != "get" && ev.type != "set") || children.size() != 1) {

@@ -7,8 +7,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -79,6 +82,13 @@ public:
     // rules (other resources, else offline storage) without the *_to_*
     // hooks: archiving and carbons saw it the first time.
     Awaitable<void> redeliver(StanzaEvent& ev);
+    // An iq get/set sent by the server on behalf of one of its JIDs (its
+    // 'from' and 'to' set by the caller), answered to the caller: the result
+    // or error iq that comes back from the 'to' address with the same id, or
+    // nullptr when none arrives within `timeout`. The id is set here (unique,
+    // unpredictable). Answers to the server or to an account that match no
+    // pending request are dropped, as before (RFC 6120 §8.2.3).
+    Awaitable<xml::ElementRef> request(const xml::ElementPtr& iq, std::chrono::milliseconds timeout);
 
     // Writes the stanza to one session, on that session's thread; no hooks.
     void deliver(const ResourceEntry& to, xml::ElementRef stanza) const;
@@ -95,6 +105,8 @@ private:
     Awaitable<void> message_to_bare(const HookTable& table, StanzaEvent& ev);
     Awaitable<void> dispatch_iq(const HookTable& table, StanzaEvent& ev, IqScope scope);
     Awaitable<bool> account_exists(const std::string& bare);
+    // Hands a result/error iq to the request() waiting for it; false when none is.
+    bool complete_request(const StanzaEvent& ev);
 
     SessionRegistry& sessions_;
     storage::Storage& storage_;
@@ -104,6 +116,11 @@ private:
     RemoteRoute* remote_ = nullptr;
     mutable std::mutex components_mu_;
     std::map<std::string, std::weak_ptr<Session>, std::less<>> components_;  // GUARDED_BY(components_mu_)
+    struct PendingRequest;
+    std::mutex requests_mu_;
+    std::unordered_map<std::string, std::shared_ptr<PendingRequest>> requests_;  // GUARDED_BY(requests_mu_)
+    std::atomic<std::uint64_t> next_request_{0};
+    std::uint64_t request_salt_;  // random, so request ids cannot be guessed
 };
 
 // Helpers shared by the router and modules.

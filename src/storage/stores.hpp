@@ -229,6 +229,54 @@ public:
     virtual Task<std::size_t> purge_before(std::int64_t cutoff_us) = 0;
 };
 
+// --- publish-subscribe nodes (XEP-0060 as used by PEP, XEP-0163) ---------------
+// Nodes belong to an owner (a user's bare JID for PEP); each keeps its
+// configuration (serialised by the module, opaque here) and its items in
+// publish order. Publishing an item id that exists replaces it and makes it
+// the newest (XEP-0060 §7.1.2); a node holds at most `max_items` items, the
+// oldest dropped first.
+struct PubSubNode {
+    std::string node;
+    std::string config;
+};
+
+struct PubSubItem {
+    std::string id;
+    std::string publisher;  // the publisher's JID, may be ""
+    std::string payload;    // the serialized payload element, may be "" (no payload)
+};
+
+class PubSubStore {
+public:
+    virtual ~PubSubStore() = default;
+    // The node's configuration; nullopt when there is no such node.
+    virtual Task<std::optional<std::string>> node(const std::string& owner,
+                                                  const std::string& node) = 0;
+    // Every node of the owner, sorted by name.
+    virtual Task<std::vector<PubSubNode>> nodes(const std::string& owner) = 0;
+    // false when the node exists already (nothing changed).
+    virtual Task<bool> create(const std::string& owner, const PubSubNode& node) = 0;
+    // Replaces the configuration and drops items beyond `max_items`; false when no such node.
+    virtual Task<bool> configure(const std::string& owner, const PubSubNode& node,
+                                 std::size_t max_items) = 0;
+    // Removes the node and its items; false when there was no such node.
+    virtual Task<bool> remove(const std::string& owner, const std::string& node) = 0;
+    // Appends (or replaces) an item, then drops the oldest beyond `max_items`.
+    // false when there is no such node.
+    virtual Task<bool> publish(const std::string& owner, const std::string& node,
+                               const PubSubItem& item, std::size_t max_items) = 0;
+    // With `ids`: those items that exist, in publish order. Otherwise the
+    // newest `max` items (0: all), in publish order (oldest first).
+    virtual Task<std::vector<PubSubItem>> items(const std::string& owner, const std::string& node,
+                                                const std::vector<std::string>& ids,
+                                                std::size_t max) = 0;
+    // true when the item existed and was removed.
+    virtual Task<bool> retract(const std::string& owner, const std::string& node,
+                               const std::string& id) = 0;
+    // Removes every item of the node; returns how many.
+    virtual Task<std::size_t> purge(const std::string& owner, const std::string& node) = 0;
+};
+
 // All stores of one backend, opened together.
 class Storage {
 public:
@@ -239,6 +287,7 @@ public:
     virtual KeyValStore& keyval() = 0;
     virtual MucStore& muc() = 0;
     virtual ArchiveStore& archive() = 0;
+    virtual PubSubStore& pubsub() = 0;
 };
 
 struct StorageOptions {

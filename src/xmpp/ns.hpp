@@ -61,6 +61,19 @@ inline constexpr N sm = "urn:xmpp:sm:3";                                // XEP-0
 inline constexpr N csi = "urn:xmpp:csi:0";                              // XEP-0352
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
 
+// XEP-0060 Publish-Subscribe (§16.2 namespaces, §16.3 FORM_TYPEs) as PEP
+// (XEP-0163) uses it, and the payloads the server itself reads.
+inline constexpr N pubsub = "http://jabber.org/protocol/pubsub";
+inline constexpr N pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
+inline constexpr N pubsub_event = "http://jabber.org/protocol/pubsub#event";
+inline constexpr N pubsub_errors = "http://jabber.org/protocol/pubsub#errors";
+inline constexpr N pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
+inline constexpr N pubsub_publish_options = "http://jabber.org/protocol/pubsub#publish-options";
+inline constexpr N bookmarks = "urn:xmpp:bookmarks:1";                  // XEP-0402
+inline constexpr N bookmarks_compat = "urn:xmpp:bookmarks:1#compat";    // XEP-0402 §5
+inline constexpr N bookmarks_legacy = "storage:bookmarks";              // XEP-0048
+inline constexpr N avatar_metadata = "urn:xmpp:avatar:metadata";        // XEP-0084
+
 // XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of
 // its data forms (§16.5), disco features and nodes (§16.3, §16.4), and the
 // room-type features a room advertises (§16.3).

@@ -117,7 +117,10 @@ public:
         }
         std::vector<std::string> account_features(table.account_features().begin(),
                                                   table.account_features().end());
-        account_info_ = info_query({{"account", "registered", ""}}, account_features);
+        std::vector<Identity> account_identities{{"account", "registered", ""}};
+        account_identities.insert(account_identities.end(), table.account_identities().begin(),
+                                  table.account_identities().end());
+        account_info_ = info_query(account_identities, account_features);
         empty_items_ = xml::Element::make("query", std::string(ns::disco_items));
         host_items_ = xml::Element::make("query", std::string(ns::disco_items));
         for (const auto& service : table.services()) {

@@ -125,6 +125,31 @@ CREATE INDEX archive_by_owner ON archive (owner, seq);
 CREATE INDEX archive_by_with ON archive (owner, with_jid, seq);
 CREATE INDEX archive_by_time ON archive (owner, ts);
 )sql"},
+    // 4: publish-subscribe nodes and items (XEP-0060 for PEP, XEP-0163).
+    {4, R"sql(
+-- One row per node of an owner (a user's bare JID for PEP); config is
+-- serialised by the PEP module.
+CREATE TABLE pubsub_nodes (
+    owner  TEXT NOT NULL,
+    node   TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (owner, node)
+) WITHOUT ROWID;
+
+-- Items in publish order (seq); republishing an id deletes the old row and
+-- appends a new one, so the newest item always has the highest seq.
+CREATE TABLE pubsub_items (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner     TEXT NOT NULL,
+    node      TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    publisher TEXT NOT NULL DEFAULT '',
+    payload   TEXT NOT NULL DEFAULT '',
+    FOREIGN KEY (owner, node) REFERENCES pubsub_nodes (owner, node) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX pubsub_items_by_id ON pubsub_items (owner, node, id);
+CREATE INDEX pubsub_items_by_node ON pubsub_items (owner, node, seq);
+)sql"},
 };
 
 std::int64_t pragma_int(Database& db, const char* sql) {

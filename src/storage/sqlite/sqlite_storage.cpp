@@ -21,7 +21,8 @@ public:
           offline_(backend_),
           keyval_(backend_),
           muc_(backend_),
-          archive_(backend_) {}
+          archive_(backend_),
+          pubsub_(backend_) {}
 
     AccountStore& accounts() override { return accounts_; }
     RosterStore& roster() override { return roster_; }
@@ -29,6 +30,7 @@ public:
     KeyValStore& keyval() override { return keyval_; }
     MucStore& muc() override { return muc_; }
     ArchiveStore& archive() override { return archive_; }
+    PubSubStore& pubsub() override { return pubsub_; }
 
 private:
     Backend backend_;
@@ -38,6 +40,7 @@ private:
     SqliteKeyValStore keyval_;
     SqliteMucStore muc_;
     SqliteArchiveStore archive_;
+    SqlitePubSubStore pubsub_;
 };
 
 }  // namespace

@@ -124,6 +124,29 @@ private:
     std::vector<std::shared_ptr<PendingAppend>> pending_;  // GUARDED_BY(pending_mu_)
 };
 
+class SqlitePubSubStore final : public PubSubStore {
+public:
+    explicit SqlitePubSubStore(Backend& backend) : backend_(backend) {}
+    Task<std::optional<std::string>> node(const std::string& owner,
+                                          const std::string& node) override;
+    Task<std::vector<PubSubNode>> nodes(const std::string& owner) override;
+    Task<bool> create(const std::string& owner, const PubSubNode& node) override;
+    Task<bool> configure(const std::string& owner, const PubSubNode& node,
+                         std::size_t max_items) override;
+    Task<bool> remove(const std::string& owner, const std::string& node) override;
+    Task<bool> publish(const std::string& owner, const std::string& node, const PubSubItem& item,
+                       std::size_t max_items) override;
+    Task<std::vector<PubSubItem>> items(const std::string& owner, const std::string& node,
+                                        const std::vector<std::string>& ids,
+                                        std::size_t max) override;
+    Task<bool> retract(const std::string& owner, const std::string& node,
+                       const std::string& id) override;
+    Task<std::size_t> purge(const std::string& owner, const std::string& node) override;
+
+private:
+    Backend& backend_;
+};
+
 // Opens the database file, applies the settings and migrations, and starts
 // the pool thread. Called by open_storage() for backend "sqlite".
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const StorageOptions& opts);

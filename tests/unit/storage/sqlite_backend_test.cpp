@@ -112,6 +112,9 @@ TEST_F(SqliteBackendTest, Migrations2And3_AddMucRoomsAndTheArchiveToAVersion1Dat
         raw.exec("DROP TABLE muc_rooms");
         raw.exec("DROP TABLE archive");
         raw.exec("DELETE FROM sqlite_sequence WHERE name = 'archive'");
+        raw.exec("DROP TABLE pubsub_items");
+        raw.exec("DROP TABLE pubsub_nodes");
+        raw.exec("DELETE FROM sqlite_sequence WHERE name = 'pubsub_items'");
         raw.exec("PRAGMA user_version = 1");
     }
     create_database();
@@ -122,6 +125,10 @@ TEST_F(SqliteBackendTest, Migrations2And3_AddMucRoomsAndTheArchiveToAVersion1Dat
               "4");
     EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                         "name IN ('muc_rooms', 'muc_affiliations')"),
+              "2");
+    // Migration 4: PEP nodes and items.
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                        "name IN ('pubsub_nodes', 'pubsub_items')"),
               "2");
 }
 

@@ -84,6 +84,7 @@ protected:
     KeyValStore& keyval() { return storage_->keyval(); }
     MucStore& muc() { return storage_->muc(); }
     ArchiveStore& archive() { return storage_->archive(); }
+    PubSubStore& pubsub() { return storage_->pubsub(); }
 
     boost::asio::io_context ioc_;
     TempDir dir_;

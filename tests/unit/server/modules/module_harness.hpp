@@ -407,6 +407,101 @@ private:
     FailSwitch& f_;
 };
 
+// PubSubStore in memory: nodes by (owner, node), items in publish order.
+class MemPubSub final : public storage::PubSubStore {
+public:
+    struct Node {
+        std::string config;
+        std::vector<storage::PubSubItem> items;  // oldest first
+    };
+    std::map<std::pair<std::string, std::string>, Node> nodes_;
+
+    storage::Task<std::optional<std::string>> node(const std::string& o,
+                                                   const std::string& n) override {
+        auto it = nodes_.find({o, n});
+        co_return it == nodes_.end() ? std::nullopt : std::optional(it->second.config);
+    }
+    storage::Task<std::vector<storage::PubSubNode>> nodes(const std::string& o) override {
+        std::vector<storage::PubSubNode> out;
+        for (const auto& [k, v] : nodes_) {
+            if (k.first == o) {
+                out.push_back({k.second, v.config});
+            }
+        }
+        co_return out;
+    }
+    storage::Task<bool> create(const std::string& o, const storage::PubSubNode& n) override {
+        co_return nodes_.emplace(std::pair(o, n.node), Node{n.config, {}}).second;
+    }
+    storage::Task<bool> configure(const std::string& o, const storage::PubSubNode& n,
+                                  std::size_t max) override {
+        auto it = nodes_.find({o, n.node});
+        if (it == nodes_.end()) {
+            co_return false;
+        }
+        it->second.config = n.config;
+        trim(it->second, max);
+        co_return true;
+    }
+    storage::Task<bool> remove(const std::string& o, const std::string& n) override {
+        co_return nodes_.erase({o, n}) > 0;
+    }
+    storage::Task<bool> publish(const std::string& o, const std::string& n,
+                                const storage::PubSubItem& item, std::size_t max) override {
+        auto it = nodes_.find({o, n});
+        if (it == nodes_.end()) {
+            co_return false;
+        }
+        auto& items = it->second.items;
+        std::erase_if(items, [&](const auto& i) { return i.id == item.id; });
+        items.push_back(item);
+        trim(it->second, max);
+        co_return true;
+    }
+    storage::Task<std::vector<storage::PubSubItem>> items(const std::string& o,
+                                                          const std::string& n,
+                                                          const std::vector<std::string>& ids,
+                                                          std::size_t max) override {
+        std::vector<storage::PubSubItem> out;
+        auto it = nodes_.find({o, n});
+        if (it == nodes_.end()) {
+            co_return out;
+        }
+        for (const auto& i : it->second.items) {
+            if (ids.empty() || std::find(ids.begin(), ids.end(), i.id) != ids.end()) {
+                out.push_back(i);
+            }
+        }
+        if (ids.empty() && max != 0 && out.size() > max) {
+            out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(max));
+        }
+        co_return out;
+    }
+    storage::Task<bool> retract(const std::string& o, const std::string& n,
+                                const std::string& id) override {
+        auto it = nodes_.find({o, n});
+        if (it == nodes_.end()) {
+            co_return false;
+        }
+        co_return std::erase_if(it->second.items, [&](const auto& i) { return i.id == id; }) > 0;
+    }
+    storage::Task<std::size_t> purge(const std::string& o, const std::string& n) override {
+        auto it = nodes_.find({o, n});
+        if (it == nodes_.end()) {
+            co_return 0;
+        }
+        co_return std::exchange(it->second.items, {}).size();
+    }
+
+private:
+    static void trim(Node& node, std::size_t max) {
+        if (max != 0 && node.items.size() > max) {
+            node.items.erase(node.items.begin(),
+                             node.items.end() - static_cast<std::ptrdiff_t>(max));
+        }
+    }
+};
+
 class MemStorage final : public storage::Storage {
 public:
     FailSwitch failing;          // accounts, roster, keyval
@@ -417,12 +512,14 @@ public:
     MemKeyVal keyval_{failing};
     MemMuc muc_;
     MemArchive archive_{failing};
+    MemPubSub pubsub_;
     storage::AccountStore& accounts() override { return accounts_; }
     storage::RosterStore& roster() override { return roster_; }
     storage::OfflineStore& offline() override { return offline_; }
     storage::KeyValStore& keyval() override { return keyval_; }
     storage::MucStore& muc() override { return muc_; }
     storage::ArchiveStore& archive() override { return archive_; }
+    storage::PubSubStore& pubsub() override { return pubsub_; }
 };
 
 // --- fake client session ------------------------------------------------------
@@ -593,6 +690,7 @@ public:
     HookTable& table() { return table_; }
     MemStorage& storage() { return storage_; }
     SessionRegistry& sessions() { return sessions_; }
+    Router& router() { return router_; }
     const std::string& host() const { return host_; }
 
 private:
