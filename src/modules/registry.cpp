@@ -20,6 +20,9 @@ std::unique_ptr<Module> make_register_module();
 std::unique_ptr<Module> make_muc_module();
 std::unique_ptr<Module> make_carbons_module();
 std::unique_ptr<Module> make_mam_module();
+std::unique_ptr<Module> make_upload_module();
+std::unique_ptr<Module> make_proxy65_module();
+std::unique_ptr<Module> make_extdisco_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -47,6 +50,14 @@ const std::vector<ModuleInfo>& builtin_modules() {
          mod::make_carbons_module},
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",
          true, mod::make_mam_module, {"default_policy", "max_page_size", "max_age_days"}},
+        {"upload", "XEP-0363 HTTP File Upload", true, mod::make_upload_module,
+         {"domain", "name", "max_file_size", "quota", "slot_lifetime", "max_age", "max_total_size",
+          "sweep_interval", "storage_dir", "secret", "allowed_domains"}},
+        {"proxy65", "XEP-0065 SOCKS5 Bytestreams proxy", false, mod::make_proxy65_module,
+         {"domain", "name", "address", "bind", "port", "max_transfers", "idle_timeout",
+          "pending_timeout", "allowed_domains"}},
+        {"extdisco", "XEP-0215 External Service Discovery (STUN/TURN)", true,
+         mod::make_extdisco_module, {"services", "secret", "credential_ttl"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities", true,
          mod::make_disco_module},

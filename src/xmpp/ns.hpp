@@ -54,6 +54,9 @@ inline constexpr N sid = "urn:xmpp:sid:0";                              // XEP-0
 inline constexpr N rsm = "http://jabber.org/protocol/rsm";              // XEP-0059
 inline constexpr N mam = "urn:xmpp:mam:2";                              // XEP-0313
 inline constexpr N mam_extended = "urn:xmpp:mam:2#extended";            // XEP-0313 §7
+inline constexpr N http_upload = "urn:xmpp:http:upload:0";            // XEP-0363
+inline constexpr N bytestreams = "http://jabber.org/protocol/bytestreams";  // XEP-0065
+inline constexpr N extdisco = "urn:xmpp:extdisco:2";                    // XEP-0215
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
 
 // XEP-0045 Multi-User Chat: protocol namespaces (§16.1), the FORM_TYPEs of

@@ -9,6 +9,7 @@
 
 #include "modules/muc/data_form.hpp"
 #include "modules/muc/muc_service.hpp"
+#include "modules/served_domain.hpp"
 #include "router/router.hpp"
 #include "xmpp/ns.hpp"
 
@@ -19,17 +20,6 @@ using xmpp::Jid;
 using xmpp::StanzaError;
 
 namespace {
-
-// The result of `iq` (RFC 6120 §8.2.3) with an optional payload.
-xml::ElementPtr iq_result(const xml::Element& iq, xml::ElementPtr payload) {
-    auto r = xml::Element::make("iq", std::string(ns::client));
-    r->set_attr("type", "result");
-    r->set_attr("id", std::string(iq.attr_or("id")));
-    r->set_attr("from", std::string(iq.attr_or("to")));
-    r->set_attr("to", std::string(iq.attr_or("from")));
-    r->add_child(std::move(payload));
-    return r;
-}
 
 xml::ElementPtr info_query(std::string_view name, const std::vector<std::string_view>& features) {
     const std::string dns(ns::disco_info);
