@@ -339,3 +339,44 @@ def test_expiry_by_total_size(tmp_path):
             assert statuses == [404, 200, 200]
             await c.close()
         run(go())
+
+
+def test_http_server_plain_listener_keep_alive_and_header_limit(tmp_path):
+    """The HTTP server under the upload service: a plain-HTTP listener for a
+    reverse proxy (http_port) serving the same routes as HTTPS, keep-alive
+    (several requests on one connection), 404 for paths nobody serves, 431
+    for a header over max_header_size, and slot URLs built on external_url."""
+    from conftest import free_port
+    port = free_port()
+    srv = Server(tmp_path, http_config=f'http_port = {port}\nmax_header_size = 4096\n'
+                                       f'external_url = "https://files.example.org/"')
+    with running(srv):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(3):  # one connection, three requests
+            conn.request("GET", "/nothing-here")
+            res = conn.getresponse()
+            assert res.status == 404
+            res.read()
+        conn.request("GET", "/upload/localhost/", headers={"X-Big": "a" * 8000})
+        res = conn.getresponse()
+        assert res.status == 431
+        conn.close()
+
+        async def go():
+            c = await login(srv, "alice")
+            put_url, get_url = await request_slot(c, "n.txt", 3, "text/plain")
+            assert put_url.startswith("https://files.example.org/upload/localhost/")
+            # Through the reverse proxy's side door: plain HTTP, same route.
+            u = urllib.parse.urlsplit(put_url)
+            plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            plain.request("PUT", f"{u.path}?{u.query}", body=b"abc",
+                          headers={"Content-Type": "text/plain"})
+            assert plain.getresponse().status == 201
+            plain.close()
+            plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            plain.request("GET", urllib.parse.urlsplit(get_url).path)
+            res = plain.getresponse()
+            assert res.status == 200 and res.read() == b"abc"
+            plain.close()
+            await c.close()
+        run(go())
