@@ -31,6 +31,16 @@ std::vector<std::string> Config::enabled_modules() const {
     return names;
 }
 
+std::string HttpConfig::base_url(const std::string& first_host) const {
+    std::string url = external_url.empty()
+                          ? fmt::format("https://{}:{}", first_host, https.port)
+                          : external_url;
+    while (!url.empty() && url.back() == '/') {
+        url.pop_back();
+    }
+    return url;
+}
+
 std::string_view s2s_auth_name(S2sAuth a) {
     switch (a) {
         case S2sAuth::certificate: return "certificate";
@@ -355,7 +365,7 @@ Result<Config> load_config(const std::string& path) {
         return t ? *t : empty;
     };
     // Tables that are present but not tables are an error.
-    for (auto name : {"c2s", "s2s", "tls", "storage", "components", "modules"}) {
+    for (auto name : {"c2s", "s2s", "tls", "storage", "components", "modules", "http"}) {
         top.allow(name);
         if (root.contains(name) && !section(name)) {
             return fail(fmt::format("{}:{}: '{}' must be a table ([{}])", path,
@@ -392,6 +402,25 @@ Result<Config> load_config(const std::string& path) {
         auto r = read_s2s(path, table_or_empty("s2s"), c.s2s);
         if (!r) {
             return fail(r.error());
+        }
+    }
+    {
+        Reader r(path, table_or_empty("http"), "http.");
+        PARLEY_TRY(r.get("bind", c.http.https.bind));
+        PARLEY_TRY(r.get("port", c.http.https.port));
+        PARLEY_TRY(r.get("http_bind", c.http.http.bind));
+        PARLEY_TRY(r.get("http_port", c.http.http.port));
+        PARLEY_TRY(r.get("external_url", c.http.external_url));
+        PARLEY_TRY(r.get("max_header_size", c.http.max_header_size));
+        PARLEY_TRY(r.get("header_timeout", c.http.header_timeout));
+        PARLEY_TRY(r.get("body_timeout", c.http.body_timeout));
+        PARLEY_TRY(r.get("keep_alive_timeout", c.http.keep_alive_timeout));
+        PARLEY_TRY(r.get("max_requests_per_connection", c.http.max_requests_per_connection));
+        PARLEY_TRY(r.check_unknown());
+        if (!c.http.external_url.empty() && !c.http.external_url.starts_with("https://") &&
+            !c.http.external_url.starts_with("http://")) {
+            return fail(fmt::format("{}: http.external_url must start with https:// or http://",
+                                    path));
         }
     }
     {

@@ -53,6 +53,22 @@ struct S2sConfig {
     }
 };
 
+// The HTTP server (src/http): HTTPS with the hosts' certificates, and plain
+// HTTP for a reverse proxy in front (off by default). Listeners open only when
+// a module registered a route.
+struct HttpConfig {
+    ListenerConfig https{"::", 5281};
+    ListenerConfig http{"127.0.0.1", 0};  // 0 = off
+    std::string external_url;  // public base URL; empty: https://<first host>:<https port>
+    std::size_t max_header_size = 8 * 1024;
+    std::size_t header_timeout = 30;      // seconds to receive a request's header
+    std::size_t body_timeout = 60;        // seconds without a byte of a body, either direction
+    std::size_t keep_alive_timeout = 60;  // seconds an idle keep-alive connection is kept
+    std::size_t max_requests_per_connection = 1000;
+
+    std::string base_url(const std::string& first_host) const;
+};
+
 struct ComponentConfig {
     std::string domain;
     std::string secret;
@@ -98,6 +114,8 @@ struct Config {
 
     // Federation (RFC 6120 server-to-server); s2s.listener.port 0 = no federation.
     S2sConfig s2s;
+
+    HttpConfig http;
 
     // Modules: names of the modules to load (default: every built-in module
     // marked default_enabled) and each module's own section.

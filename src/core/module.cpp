@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/http_server.hpp"
 #include "router/router.hpp"
 
 namespace parley {
@@ -93,7 +94,7 @@ Awaitable<void> HookTable::user_removed(const std::string& bare) const {
 ModuleContext::ModuleContext(std::string host, std::string module, HookTable& table,
                              Router& router, storage::Storage& storage,
                              const ModuleConfig& config, const ServerInfo& info,
-                             std::shared_ptr<spdlog::logger> log)
+                             std::shared_ptr<spdlog::logger> log, NetworkServices* net)
     : host_(std::move(host)),
       module_(std::move(module)),
       table_(table),
@@ -101,7 +102,8 @@ ModuleContext::ModuleContext(std::string host, std::string module, HookTable& ta
       storage_(storage),
       config_(config),
       info_(info),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      net_(net) {}
 
 void ModuleContext::add_feature(std::string ns) { table_.features_.insert(std::move(ns)); }
 void ModuleContext::add_account_feature(std::string ns) {
@@ -157,6 +159,37 @@ Result<void> ModuleContext::serve_domain(const std::string& domain, std::string 
         return fail(fmt::format("domain {} is a local host or served already", domain));
     }
     table_.services_.push_back({domain, std::move(name)});
+    return {};
+}
+
+Result<void> ModuleContext::http_route(std::string prefix, HttpHandler h) {
+    if (!net_ || !net_->http_routes) {
+        return fail(std::string("the server has no HTTP service"));
+    }
+    if (!net_->http_routes->add(prefix, std::move(h))) {
+        return fail(fmt::format("HTTP path {} is served already (or does not start with '/')",
+                                prefix));
+    }
+    return {};
+}
+
+std::string ModuleContext::http_url(std::string_view path) const {
+    return (net_ ? net_->http_base_url : std::string()) + std::string(path);
+}
+
+Result<void> ModuleContext::listen(ModuleListener l) {
+    if (!net_) {
+        return fail(std::string("the server cannot open listeners for modules here"));
+    }
+    if (l.port == 0) {
+        return fail(fmt::format("{}: port 0 is not a port to listen on", l.name));
+    }
+    for (const auto& other : net_->listeners) {
+        if (other.port == l.port) {
+            return fail(fmt::format("{}: port {} is taken by {}", l.name, l.port, other.name));
+        }
+    }
+    net_->listeners.push_back(std::move(l));
     return {};
 }
 

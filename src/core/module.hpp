@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,10 @@ class Storage;
 }
 class Router;
 class ModuleConfig;
+namespace http {
+class Exchange;
+class Routes;
+}  // namespace http
 
 template <class T>
 using Awaitable = boost::asio::awaitable<T>;
@@ -166,6 +171,29 @@ struct ServiceItem {
     std::string name;
 };
 
+// An HTTP request handler (src/http): the same type as http::Handler.
+using HttpHandler = std::function<Awaitable<void>(http::Exchange&)>;
+// Serves one accepted TCP connection of a module's listener. The socket lives
+// until the returned coroutine ends (the handler may move it elsewhere).
+using ConnectionHandler = std::function<Awaitable<void>(boost::asio::ip::tcp::socket&)>;
+
+// A TCP listener a module asked for; the server binds it (one acceptor per
+// worker, like its own listeners) and calls the handler for each connection.
+struct ModuleListener {
+    std::string name;  // for log lines: "SOCKS5 proxy (XEP-0065)"
+    std::string bind;
+    std::uint16_t port = 0;
+    ConnectionHandler handler;
+};
+
+// What the server lends modules for the network; owned by Server. Modules
+// never open sockets themselves (docs/ARCHITECTURE.md).
+struct NetworkServices {
+    http::Routes* http_routes = nullptr;
+    std::string http_base_url;  // http.external_url, no trailing '/'
+    std::vector<ModuleListener> listeners;
+};
+
 // disco#info identity (XEP-0030 §3.1).
 struct Identity {
     std::string category;
@@ -238,13 +266,14 @@ struct ServerInfo {
     std::string name = "Parley";
     std::string version;
     std::vector<std::string> hosts;
+    std::string data_dir;  // where modules keep files (uploads, keys)
 };
 
 class ModuleContext {
 public:
     ModuleContext(std::string host, std::string module, HookTable& table, Router& router,
                   storage::Storage& storage, const ModuleConfig& config, const ServerInfo& info,
-                  std::shared_ptr<spdlog::logger> log);
+                  std::shared_ptr<spdlog::logger> log, NetworkServices* net = nullptr);
 
     const std::string& host() const { return host_; }
     const ServerInfo& server_info() const { return info_; }
@@ -269,6 +298,16 @@ public:
     // is a local host or already served. Start-up only.
     Result<void> serve_domain(const std::string& domain, std::string name, ServiceHandler h);
 
+    // Serves every HTTP request whose path starts with `prefix` (longest
+    // prefix wins) on the server's HTTP listeners. Fails when the prefix is
+    // taken or the server has no HTTP service. Start-up only.
+    Result<void> http_route(std::string prefix, HttpHandler h);
+    // The public URL of `path` on the HTTP server (http.external_url + path).
+    std::string http_url(std::string_view path) const;
+    // Asks the server to listen on bind:port and hand each connection to `h`
+    // (opened after every module started, like the server's own listeners).
+    Result<void> listen(ModuleListener l);
+
     storage::Storage& storage() { return storage_; }
     Router& router() { return router_; }
     const ModuleConfig& config() const { return config_; }
@@ -285,6 +324,7 @@ private:
     const ModuleConfig& config_;
     const ServerInfo& info_;
     std::shared_ptr<spdlog::logger> log_;
+    NetworkServices* net_;
 };
 
 class Module {

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "core/module.hpp"
+#include "http/http_server.hpp"
 #include "core/throttle.hpp"
 #include "core/tls.hpp"
 #include "core/version.hpp"
@@ -59,7 +60,16 @@ Result<void> setup_logging(const Config& config) {
 
 namespace {
 
-enum class ListenerKind { c2s_starttls, c2s_direct_tls, s2s, s2s_direct_tls, component };
+enum class ListenerKind {
+    c2s_starttls,
+    c2s_direct_tls,
+    s2s,
+    s2s_direct_tls,
+    component,
+    https,
+    http,
+    module
+};
 
 std::string_view kind_name(ListenerKind k) {
     switch (k) {
@@ -68,6 +78,9 @@ std::string_view kind_name(ListenerKind k) {
         case ListenerKind::s2s: return "servers (s2s)";
         case ListenerKind::s2s_direct_tls: return "servers (s2s, direct TLS)";
         case ListenerKind::component: return "component";
+        case ListenerKind::https: return "HTTPS";
+        case ListenerKind::http: return "HTTP";
+        case ListenerKind::module: return "module";
     }
     return "";
 }
@@ -93,6 +106,9 @@ struct Server::Impl {
     std::unique_ptr<ComponentServices> components;
     std::unique_ptr<S2sServices> s2s;
     std::unique_ptr<Federation> federation;
+    http::Routes http_routes;
+    http::Limits http_limits;
+    NetworkServices net;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::unique_ptr<asio::signal_set> signals;
 
@@ -108,8 +124,11 @@ struct Server::Impl {
 
     Result<void> load_modules();
     Result<void> start_federation();
-    Result<void> listen(const ListenerConfig& l, ListenerKind kind);
-    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ListenerKind kind);
+    Result<void> listen(const ListenerConfig& l, ListenerKind kind,
+                        const ModuleListener* module = nullptr);
+    Result<void> start_http();
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ListenerKind kind,
+                                      const ModuleListener* module);
     void shutdown();
 };
 
@@ -134,7 +153,7 @@ Result<void> Server::Impl::load_modules() {
                                                                 : ModuleConfig::Values{};
             module_configs.push_back(std::make_unique<ModuleConfig>(settings));
             ModuleContext ctx(host, name, *table, *router, *storage, *module_configs.back(), info,
-                              spdlog::default_logger());
+                              spdlog::default_logger(), &net);
             auto module = info_entry.make();
             auto r = module->start(ctx);
             if (!r) {
@@ -174,7 +193,29 @@ Result<void> Server::Impl::start_federation() {
     return {};
 }
 
-Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind) {
+// The HTTP listeners open only when a module serves something over HTTP.
+Result<void> Server::Impl::start_http() {
+    if (http_routes.empty()) {
+        return {};
+    }
+    const auto& h = config.http;
+    http_limits.max_header_bytes = h.max_header_size;
+    http_limits.header_timeout = std::chrono::seconds(h.header_timeout);
+    http_limits.body_timeout = std::chrono::seconds(h.body_timeout);
+    http_limits.keep_alive_timeout = std::chrono::seconds(h.keep_alive_timeout);
+    http_limits.max_requests_per_connection = h.max_requests_per_connection;
+    for (auto [l, kind] : {std::pair{&h.https, ListenerKind::https},
+                           std::pair{&h.http, ListenerKind::http}}) {
+        auto r = listen(*l, kind);
+        if (!r) {
+            return r;
+        }
+    }
+    return {};
+}
+
+Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind,
+                                  const ModuleListener* module) {
     if (l.port == 0) {
         return {};
     }
@@ -188,7 +229,8 @@ Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind) {
         return fail(fmt::format(
             "cannot listen for {} on {}:{}: {} (is another server using the port? change "
             "the port in the config file)",
-            kind_name(kind), l.bind, l.port, e.message()));
+            module ? std::string_view(module->name) : kind_name(kind), l.bind, l.port,
+            e.message()));
     };
     {
         // SO_REUSEPORT below would let a second parleyd share the port with a
@@ -222,13 +264,14 @@ Result<void> Server::Impl::listen(const ListenerConfig& l, ListenerKind kind) {
         if (ec) {
             return in_use(ec);
         }
-        asio::co_spawn(workers.context(i), accept_loop(*acc, kind), asio::detached);
+        asio::co_spawn(workers.context(i), accept_loop(*acc, kind, module), asio::detached);
         acceptors.push_back(std::move(acc));
     }
     return {};
 }
 
-asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor, ListenerKind kind) {
+asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor, ListenerKind kind,
+                                                const ModuleListener* module) {
     asio::steady_timer backoff(acceptor.get_executor());
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -248,6 +291,25 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor, Listene
             case ListenerKind::s2s: S2sIn::start(*s2s, std::move(socket), false); break;
             case ListenerKind::s2s_direct_tls: S2sIn::start(*s2s, std::move(socket), true); break;
             case ListenerKind::component: start_component_session(*components, std::move(socket)); break;
+            case ListenerKind::https:
+                http::serve(std::move(socket), http_routes, http_limits, &tls->default_context());
+                break;
+            case ListenerKind::http: http::serve(std::move(socket), http_routes, http_limits, nullptr); break;
+            case ListenerKind::module: {
+                // The completion handler owns the socket until the module's coroutine ends.
+                auto s = std::make_shared<tcp::socket>(std::move(socket));
+                auto exec = s->get_executor();
+                asio::co_spawn(exec, module->handler(*s), [s, name = module->name](std::exception_ptr e) {
+                    if (e) {
+                        try {
+                            std::rethrow_exception(e);
+                        } catch (const std::exception& ex) {
+                            spdlog::error("{}: connection ended by an exception: {}", name, ex.what());
+                        }
+                    }
+                });
+                break;
+            }
         }
     }
 }
@@ -257,6 +319,7 @@ Result<void> Server::start() {
     auto& cfg = d.config;
     d.info.version = std::string(version());
     d.info.hosts = cfg.hosts;
+    d.info.data_dir = cfg.data_dir;
     spdlog::info("Parley {} starting (config: {}, {} worker thread{})", version(), cfg.source,
                  d.workers.size(), d.workers.size() == 1 ? "" : "s");
 
@@ -287,6 +350,8 @@ Result<void> Server::start() {
     }
 
     d.router = std::make_unique<Router>(d.sessions, *d.storage, d.workers.context(0).get_executor());
+    d.net.http_routes = &d.http_routes;
+    d.net.http_base_url = cfg.http.base_url(cfg.hosts.front());
     auto m = d.load_modules();
     if (!m) {
         return m;
@@ -322,6 +387,15 @@ Result<void> Server::start() {
             return r;
         }
     }
+    if (auto r = d.start_http(); !r) {
+        return r;
+    }
+    for (const auto& ml : d.net.listeners) {
+        auto r = d.listen(ListenerConfig{ml.bind, ml.port}, ListenerKind::module, &ml);
+        if (!r) {
+            return r;
+        }
+    }
 
     d.signals = std::make_unique<asio::signal_set>(d.workers.context(0), SIGINT, SIGTERM);
     d.signals->async_wait([this](boost::system::error_code ec, int sig) {
@@ -351,6 +425,19 @@ Result<void> Server::start() {
                          : fmt::format(" ({} static route(s))", cfg.s2s.routes.size()));
     } else {
         spdlog::info("federation is off (s2s.port = 0)");
+    }
+    if (!d.http_routes.empty()) {
+        spdlog::info("HTTP: {}{} (public URL {})",
+                     cfg.http.https.port ? fmt::format("HTTPS on {}:{}", cfg.http.https.bind,
+                                                       cfg.http.https.port)
+                                         : std::string("HTTPS off"),
+                     cfg.http.http.port ? fmt::format(", plain HTTP on {}:{}", cfg.http.http.bind,
+                                                      cfg.http.http.port)
+                                        : std::string(),
+                     d.net.http_base_url);
+    }
+    for (const auto& ml : d.net.listeners) {
+        spdlog::info("{}: port {}:{}", ml.name, ml.bind, ml.port);
     }
     for (const auto& c : cfg.components) {
         spdlog::info("component {} may connect on {}:{}", c.domain, cfg.component.bind,

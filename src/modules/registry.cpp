@@ -22,6 +22,9 @@ std::unique_ptr<Module> make_carbons_module();
 std::unique_ptr<Module> make_mam_module();
 std::unique_ptr<Module> make_csi_module();
 std::unique_ptr<Module> make_pep_module();
+std::unique_ptr<Module> make_upload_module();
+std::unique_ptr<Module> make_proxy65_module();
+std::unique_ptr<Module> make_extdisco_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -59,6 +62,14 @@ const std::vector<ModuleInfo>& builtin_modules() {
          "XEP-0398 avatar hash in presence",
          true, mod::make_pep_module,
          {"max_items", "max_item_size", "max_nodes", "caps_cache_size", "bookmarks_compat"}},
+        {"upload", "XEP-0363 HTTP File Upload", true, mod::make_upload_module,
+         {"domain", "name", "max_file_size", "quota", "slot_lifetime", "max_age", "max_total_size",
+          "sweep_interval", "storage_dir", "secret", "allowed_domains"}},
+        {"proxy65", "XEP-0065 SOCKS5 Bytestreams proxy", false, mod::make_proxy65_module,
+         {"domain", "name", "address", "bind", "port", "max_transfers", "idle_timeout",
+          "pending_timeout", "allowed_domains"}},
+        {"extdisco", "XEP-0215 External Service Discovery (STUN/TURN)", true,
+         mod::make_extdisco_module, {"services", "secret", "credential_ttl"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
          true, mod::make_disco_module,

@@ -59,6 +59,9 @@ inline constexpr N mam = "urn:xmpp:mam:2";                              // XEP-0
 inline constexpr N mam_extended = "urn:xmpp:mam:2#extended";            // XEP-0313 §7
 inline constexpr N sm = "urn:xmpp:sm:3";                                // XEP-0198
 inline constexpr N csi = "urn:xmpp:csi:0";                              // XEP-0352
+inline constexpr N http_upload = "urn:xmpp:http:upload:0";            // XEP-0363
+inline constexpr N bytestreams = "http://jabber.org/protocol/bytestreams";  // XEP-0065
+inline constexpr N extdisco = "urn:xmpp:extdisco:2";                    // XEP-0215
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
 
 // XEP-0060 Publish-Subscribe (§16.2 namespaces, §16.3 FORM_TYPEs) as PEP

@@ -68,9 +68,10 @@ class Server:
 
     def __init__(self, tmp: Path, extra_config: str = "", c2s_config: str = "",
                  auth_failures_per_minute: int = 20, host: str = HOST, s2s_config: str = "",
-                 dns_port: int = None):
+                 dns_port: int = None, http_config: str = ""):
         """extra_config goes at the end of the file (start it with a [table]);
-        c2s_config and s2s_config add lines to the [c2s] and [s2s] tables.
+        c2s_config, s2s_config and http_config add lines to the [c2s], [s2s]
+        and [http] tables (HTTPS listens on a free port, self.https_port).
         Federation listens on a free port; DNS goes to dns_port on loopback,
         by default a closed port, so a remote domain without a static route is
         unreachable at once."""
@@ -81,6 +82,7 @@ class Server:
         self.tls_port = free_port()
         self.component_port = free_port()
         self.s2s_port = free_port()
+        self.https_port = free_port()
         self.config = tmp / "parley.toml"
         self.log = tmp / "parleyd.log"
         self.config.write_text(f"""
@@ -101,6 +103,11 @@ bind = "127.0.0.1"
 port = {self.s2s_port}
 dns_servers = "127.0.0.1:{dns_port or closed_port()}"
 {s2s_config}
+
+[http]
+bind = "127.0.0.1"
+port = {self.https_port}
+{http_config}
 
 [components]
 bind = "127.0.0.1"

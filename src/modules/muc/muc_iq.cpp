@@ -9,6 +9,7 @@
 
 #include "modules/muc/data_form.hpp"
 #include "modules/muc/muc_service.hpp"
+#include "modules/served_domain.hpp"
 #include "router/router.hpp"
 #include "xmpp/ns.hpp"
 

@@ -183,5 +183,49 @@ TEST(ModuleConfigTest, GetListSplitsOnCommasAndTrims) {
     EXPECT_TRUE(c.get_list("missing").empty());
 }
 
+class HttpConfigFile : public ::testing::Test {
+protected:
+    std::string write(const std::string& text) {
+        path_ = ::testing::TempDir() + "/parley_http_config_test.toml";
+        std::ofstream(path_) << text;
+        return path_;
+    }
+    std::string path_;
+};
+
+TEST_F(HttpConfigFile, DefaultsAndBaseUrl) {
+    Config c = default_config();
+    EXPECT_EQ(c.http.https.port, 5281);
+    EXPECT_EQ(c.http.http.port, 0);
+    EXPECT_EQ(c.http.http.bind, "127.0.0.1");
+    EXPECT_EQ(c.http.base_url("example.org"), "https://example.org:5281");
+    c.http.external_url = "https://upload.example.org/";
+    EXPECT_EQ(c.http.base_url("example.org"), "https://upload.example.org");
+}
+
+TEST_F(HttpConfigFile, ReadsSettingsAndRefusesUnknownOnesWithTheirLine) {
+    auto c = load_config(write("[http]\nport = 8443\nhttp_port = 8080\nexternal_url = "
+                               "\"https://files.example.org\"\nbody_timeout = 5\n"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->http.https.port, 8443);
+    EXPECT_EQ(c->http.http.port, 8080);
+    EXPECT_EQ(c->http.body_timeout, 5u);
+    auto bad = load_config(write("[http]\nport = 1\nprot = 2\n"));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find(":3: unknown setting 'http.prot'"), std::string::npos)
+        << bad.error().message;
+    auto url = load_config(write("[http]\nexternal_url = \"ftp://x\"\n"));
+    ASSERT_FALSE(url);
+}
+
+TEST_F(HttpConfigFile, ModuleSettingsOfUploadAndProxyAreChecked) {
+    auto ok = load_config(write("[modules.upload]\nmax_file_size = 10\n[modules.proxy65]\nport = 7777\n"));
+    ASSERT_TRUE(ok) << ok.error().message;
+    auto bad = load_config(write("[modules.upload]\nmax_filesize = 10\n"));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("unknown setting 'modules.upload.max_filesize'"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace parley
