@@ -14,13 +14,14 @@
 
 namespace parley {
 
+// Not a coroutine itself: GCC 12 may destroy a coroutine's by-value
+// parameters twice, and `f` usually owns shared pointers.
 template <class F>
-auto run_on(boost::asio::any_io_executor ex, F f)
+auto run_on(const boost::asio::any_io_executor& ex, F f)
     -> boost::asio::awaitable<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
-    // Named, not a temporary of the co_await expression (GCC 12, see STYLE notes).
     auto task = [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); };
-    co_return co_await boost::asio::co_spawn(ex, std::move(task), boost::asio::use_awaitable);
+    return boost::asio::co_spawn(ex, std::move(task), boost::asio::use_awaitable);
 }
 
 }  // namespace parley

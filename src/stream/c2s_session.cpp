@@ -900,7 +900,8 @@ asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
     state_ = State::resuming;
     auto self = std::static_pointer_cast<C2sSession>(shared_from_this());
     auto take = [old, self]() { return old->hand_over(self); };
-    auto handover = co_await run_on(old->executor(), std::move(take));
+    const auto old_executor = old->executor();  // named: no temporaries in a co_await (GCC 12)
+    auto handover = co_await run_on(old_executor, std::move(take));
     if (state_ != State::resuming) {
         co_return;  // this connection ended meanwhile
     }
