@@ -186,7 +186,9 @@ TEST(ModuleConfigTest, GetListSplitsOnCommasAndTrims) {
 class HttpConfigFile : public ::testing::Test {
 protected:
     std::string write(const std::string& text) {
-        path_ = ::testing::TempDir() + "/parley_http_config_test.toml";
+        // One file per test: ctest runs the tests of this suite in parallel.
+        path_ = ::testing::TempDir() + "/parley_http_config_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
         std::ofstream(path_) << text;
         return path_;
     }
