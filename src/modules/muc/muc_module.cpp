@@ -43,23 +43,12 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
                     "' is not one of \"anyone\", \"local\", \"admins\"");
     }
     // A comma-separated list of bare JIDs.
-    const std::string list = cfg.get_string("admins", "");
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        auto comma = list.find(',', start);
-        std::string item = list.substr(start, comma == std::string::npos ? comma : comma - start);
-        std::erase(item, ' ');
-        if (!item.empty()) {
-            auto j = xmpp::Jid::parse(item);
-            if (!j) {
-                return fail("modules.muc.admins: '" + item + "' is not a JID");
-            }
-            o.admins.insert(j->bare_str());
+    for (const auto& item : cfg.get_list("admins")) {
+        auto j = xmpp::Jid::parse(item);
+        if (!j) {
+            return fail("modules.muc.admins: '" + item + "' is not a JID");
         }
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
+        o.admins.insert(j->bare_str());
     }
     auto count = [&](std::string_view key, std::int64_t fallback,
                      std::int64_t max) -> Result<std::int64_t> {
