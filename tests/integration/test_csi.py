@@ -1,7 +1,9 @@
 """XEP-0352 Client State Indication: an inactive client gets presence updates
 and chat states later, all at once, when something important arrives or when
 it becomes active again."""
-from clients import XmppStream, q
+import asyncio
+
+from clients import Client, XmppStream, q, run
 from conftest import HOST
 
 NS_CSI = "urn:xmpp:csi:0"
@@ -47,3 +49,32 @@ def test_xep0352_inactive_client_gets_presence_and_chat_states_later(server):
     assert alice.next().get("id") == "p3"
     alice.close()
     bob.close()
+
+
+def test_xep0352_with_slixmpp_presence_waits_for_the_next_message(server):
+    """slixmpp's own XEP-0352 plugin: it sees the stream feature, says it is
+    inactive, and a contact's presence reaches it only with the next message."""
+    a = server.add_user("alice")
+    b = server.add_user("bob")
+
+    async def scenario():
+        alice = Client(a + "/phone")
+        alice.register_plugin("xep_0352")
+        await alice.login(server.c2s_port)
+        assert alice.plugin["xep_0352"].enabled  # the <csi/> feature was offered
+        bob = await Client(b + "/desk").login(server.c2s_port)
+        alice.plugin["xep_0352"].send_inactive()
+        await alice.barrier()  # the server has taken the <inactive/>
+        bob.send_presence(pto=a + "/phone", pshow="away")
+        await bob.barrier()
+        await asyncio.sleep(0.5)
+        assert not any(p["from"] == bob.boundjid for p in alice.presence_log)
+        bob.send_message(mto=a + "/phone", mbody="hello", mtype="chat")
+        assert (await alice.next_message())["body"] == "hello"
+        # slixmpp handles stanzas in order: the held presence came first.
+        held = [p for p in alice.presence_log if p["from"] == bob.boundjid]
+        assert [p["show"] for p in held] == ["away"]
+        await alice.close()
+        await bob.close()
+
+    run(scenario())
