@@ -177,6 +177,10 @@ std::string ModuleContext::http_url(std::string_view path) const {
     return (net_ ? net_->http_base_url : std::string()) + std::string(path);
 }
 
+void ModuleContext::start_client_stream(std::shared_ptr<ClientChannel> channel) {
+    net_->start_client_stream(std::move(channel));
+}
+
 Result<void> ModuleContext::listen(ModuleListener l) {
     if (!net_) {
         return fail(std::string("the server cannot open listeners for modules here"));

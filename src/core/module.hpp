@@ -40,6 +40,7 @@ namespace storage {
 class Storage;
 }
 class Router;
+class ClientChannel;
 class ModuleConfig;
 namespace http {
 class Exchange;
@@ -192,6 +193,8 @@ struct NetworkServices {
     http::Routes* http_routes = nullptr;
     std::string http_base_url;  // http.external_url, no trailing '/'
     std::vector<ModuleListener> listeners;
+    // Runs a client stream over a channel (set by the server before modules start).
+    std::function<void(std::shared_ptr<ClientChannel>)> start_client_stream;
 };
 
 // disco#info identity (XEP-0030 §3.1).
@@ -307,6 +310,11 @@ public:
     // Asks the server to listen on bind:port and hand each connection to `h`
     // (opened after every module started, like the server's own listeners).
     Result<void> listen(ModuleListener l);
+    // Runs a client stream (RFC 6120 c2s: negotiation, SASL, binding, stream
+    // management, limits: all of C2sSession) over a channel the module made,
+    // e.g. from a WebSocket or a BOSH session. Call on the channel's executor,
+    // after start-up.
+    void start_client_stream(std::shared_ptr<ClientChannel> channel);
 
     storage::Storage& storage() { return storage_; }
     Router& router() { return router_; }
