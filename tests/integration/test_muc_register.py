@@ -5,12 +5,10 @@ parleyd. The registration form and submissions are written by hand so that
 their exact shape (muc#register FORM_TYPE, muc#register_roomnick required)
 is what the test checks; the reserved nickname is discovered with slixmpp's
 own XEP-0030 plugin."""
-import xml.etree.ElementTree as ET
-
 from clients import run, q
 from conftest import HOST
 from test_muc import (DATA, DISCO_INFO, MUC_ADMIN, SERVICE, create_room, error_of, iq, join,
-                      login, muc_item, status_codes)
+                      login, muc_item, status_codes, with_muc_config)
 
 REGISTER = "jabber:iq:register"
 MUC_REGISTER = "http://jabber.org/protocol/muc#register"
@@ -190,3 +188,22 @@ def test_xep0045_7_10_registered_nick_survives_restart(server):
         await bob.close()
         await carol.close()
     run(after())
+
+
+def test_xep0045_7_10_nickname_lock_down(tmp_path):
+    """enforce_registered_nickname: §7.10 last paragraph, "SHOULD return a
+    <not-acceptable/> error to the user if the user attempts to join the
+    room with a roomnick other than the user's registered roomnick"."""
+    async def scenario(server):
+        alice = await login(server, "alice")
+        bob = await login(server, "bob")
+        room = await create_room(alice, "locked", "alice")
+        assert (await register(bob, room, "thirdwitch"))["type"] == "result"
+        err = await join(bob, room, "bob", expect_error=True)
+        # The XEP shows no example; the type is RFC 6120 §8.3.3.9's (modify).
+        assert error_of(err) == ("modify", "not-acceptable")
+        p = await join(bob, room, "thirdwitch")
+        assert muc_item(p).get("affiliation") == "member"
+        await alice.close()
+        await bob.close()
+    with_muc_config(tmp_path, "enforce_registered_nickname = true\n", scenario)
