@@ -51,7 +51,7 @@ const std::vector<ModuleInfo>& builtin_modules() {
           "max_occupants", "max_history", "default_max_occupants", "default_history",
           "default_public", "default_persistent", "default_members_only", "default_moderated",
           "default_allow_invites", "default_change_subject", "default_whois", "default_archiving",
-          "occupant_id", "shared_fanout"}},
+          "occupant_id", "shared_fanout", "enforce_registered_nickname"}},
         {"carbons", "XEP-0280 Message Carbons, XEP-0334 no-copy hint", true,
          mod::make_carbons_module},
         {"mam", "XEP-0313 Message Archive Management, XEP-0359 stanza ids, XEP-0441 preferences",

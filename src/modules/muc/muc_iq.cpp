@@ -1,7 +1,8 @@
 // XEP-0045 Multi-User Chat v1.35.5 iqs: §6.1-§6.3 service disco, §6.4 room
 // disco#info with the muc#roominfo form (§15.5.4), §6.5 room disco#items,
 // muc#admin (§8, §9, §10.3-§10.8) and muc#owner (§10.1, §10.2, §10.9) handed
-// to the Room, iqs to an occupant JID forwarded to the occupant's real JID
+// to the Room, §7.10 registration and §7.12 reserved nickname discovery
+// (registration.cpp), iqs to an occupant JID forwarded to the occupant's real JID
 // and their answers back (XEP-0045 §17.1 occupant JIDs stand for the
 // occupant), and XEP-0410 MUC Self-Ping v1.1.0 §3.2-§3.3 answered by the
 // service.
@@ -180,7 +181,8 @@ xml::ElementPtr MucService::service_items() const {
 xml::ElementPtr MucService::room_info(const Room& room) const {
     const RoomConfig& c = room.config();
     std::vector<std::string_view> features{ns::disco_info, ns::disco_items, ns::muc,
-                                           ns::muc_stable_id, ns::muc_self_ping};
+                                           ns::muc_stable_id, ns::muc_self_ping,
+                                           ns::register_};
     for (auto f : room_features(c)) {
         features.push_back(f);
     }
@@ -245,6 +247,9 @@ void MucService::room_iq(StanzaEvent& ev, const SlotPtr& slot, const xml::Elemen
     };
     if (room.locked() && room.affiliation(ev.from) != Affiliation::owner) {
         answer(fail(StanzaError(Condition::item_not_found)));  // §7.2.10
+    } else if (get && payload.is("query", ns::disco_info) &&
+               payload.attr_or("node") == kRoomUserItemNode) {
+        answer(room.reserved_nick_info(ev.from));  // §7.12
     } else if (payload.ns() == ns::disco_info || payload.ns() == ns::disco_items) {
         if (!get || payload.name() != "query" || payload.attr("node")) {
             answer(fail(StanzaError(Condition::item_not_found)));
@@ -269,6 +274,20 @@ void MucService::room_iq(StanzaEvent& ev, const SlotPtr& slot, const xml::Elemen
             answer(room.admin_get(ev.from, payload));
         } else {
             apply(room.admin_set(ev.from, payload));
+        }
+    } else if (payload.is("query", ns::register_)) {
+        if (get) {
+            answer(room.register_get(ev.from));  // §7.10
+        } else {
+            // §7.10: the result first ("the room MUST inform the user that the
+            // registration request was successfully received"), then the
+            // new member's presence to the occupants.
+            bool changed = false;
+            Outcome o = room.register_set(ev.from, payload, &changed);
+            if (o.ok()) {
+                o.out.insert(o.out.begin(), Outgoing{ev.from, iq_result(st, nullptr)});
+            }
+            must_drain = commit(*slot, std::move(o), st, changed);
         }
     } else if (payload.is("query", ns::muc_owner)) {
         if (get) {

@@ -88,6 +88,7 @@ Result<void> read_options(const ModuleConfig& cfg, const std::string& host, Serv
     d.archiving = cfg.get_bool("default_archiving", true);
     o.occupant_id = cfg.get_bool("occupant_id", true);
     o.shared_fanout = cfg.get_bool("shared_fanout", true);
+    o.limits.enforce_registered_nickname = cfg.get_bool("enforce_registered_nickname", false);
     const std::string whois = cfg.get_string("default_whois", "moderators");
     if (whois != "moderators" && whois != "anyone") {
         return fail("modules.muc.default_whois: '" + whois +

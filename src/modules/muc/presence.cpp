@@ -139,6 +139,10 @@ JoinResult Room::join(const JoinRequest& request, TimePoint now) {
         nick_reserved_by_other(*nick, bare)) {
         return refuse<JoinResult>(StanzaError(Condition::conflict));  // §7.2.8
     }
+    if (!may_use_nick(bare, *nick)) {
+        return refuse<JoinResult>(
+            StanzaError(Condition::not_acceptable, "Use your registered nickname"));  // §7.10
+    }
     if (same_nick == nullptr && config_.max_users != 0 && occupants_.size() >= config_.max_users &&
         (aff < Affiliation::admin ||
          occupants_.size() >= config_.max_users + kPrivilegedOverflow)) {
@@ -312,6 +316,9 @@ Outcome Room::change_nick(const Jid& from, std::string_view new_nick,
     // occupants is not supported (the XEP only says "MAY allow").
     if (occupant(*nick) != nullptr || nick_reserved_by_other(*nick, occ->bare_jid)) {
         return refuse(StanzaError(Condition::conflict));
+    }
+    if (!may_use_nick(occ->bare_jid, *nick)) {
+        return refuse(StanzaError(Condition::not_acceptable, "Use your registered nickname"));
     }
     Outcome o;
     const Affiliation aff = affiliation_of(*occ);

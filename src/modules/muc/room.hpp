@@ -10,6 +10,7 @@
 //   muc#owner configuration and destruction (§10.1, §10.2, §10.9) owner.cpp
 //   invitations, declines, voice requests (§7.8.2, §8.6)          requests.cpp
 //   XEP-0425 moderated retraction                                retraction.cpp
+//   registration and reserved nicknames (§7.10, §7.12)           registration.cpp
 //   state, look-ups and presence fan-out                          room.cpp
 //
 // Time comes in as a parameter (an injectable clock, STYLE.md b.10) and
@@ -137,6 +138,10 @@ struct Moderator {
 xml::ElementPtr tombstone(const xml::Element& stored, const Moderator& by,
                           const std::string& reason, TimePoint now);
 
+// §7.12 "Discovering Reserved Room Nickname": the well-known disco#info node
+// (a node name, not a namespace, so it lives here rather than in ns.hpp).
+inline constexpr std::string_view kRoomUserItemNode = "x-roomuser-item";
+
 // A room's long-lived record of one bare JID (§5.2).
 struct AffiliationEntry {
     xmpp::Jid jid;  // bare
@@ -243,6 +248,26 @@ public:
                                 const std::string& reason, TimePoint now,
                                 const std::string& archive_id);
 
+    // --- registration (registration.cpp) -----------------------------------
+    // §7.10: the answer to an iq get jabber:iq:register: <registered/> with
+    // <username/> when `from` has a reserved nickname, otherwise the
+    // muc#register form (muc#register_roomnick required). forbidden for an
+    // outcast, not-allowed for a non-member of a members-only room.
+    Result<xml::ElementPtr, xmpp::StanzaError> register_get(const xmpp::Jid& from) const;
+    // §7.10 set: the submitted form reserves muc#register_roomnick for
+    // `from`'s bare JID and makes an unaffiliated user a member (presence
+    // with the new affiliation to every occupant if they are in); <remove/>
+    // cancels it. bad-request for a missing or invalid form or nickname,
+    // conflict for a nickname reserved by or in use by someone else.
+    // `changed_affiliations` is set when the stored affiliations changed.
+    Outcome register_set(const xmpp::Jid& from, const xml::Element& query,
+                         bool* changed_affiliations = nullptr);
+    // The nickname reserved for `user`'s bare JID, "" if none (§7.12).
+    std::string_view reserved_nick(const xmpp::Jid& user) const;
+    // §7.12: <query xmlns='disco#info' node='x-roomuser-item'> with a
+    // conference/text identity named after `from`'s reserved nickname, or empty.
+    xml::ElementPtr reserved_nick_info(const xmpp::Jid& from) const;
+
     // --- muc#owner (owner.cpp) ---------------------------------------------
     // The <query xmlns='muc#owner'> with the configuration form (§10.1.3,
     // §10.2); forbidden for a non-owner.
@@ -282,6 +307,11 @@ private:
     void affiliation_changed(Outbox& out, const xmpp::Jid& bare, Affiliation old_affiliation,
                              const std::string& actor_nick, const std::string& reason);
     std::string actor_nick(const xmpp::Jid& actor) const;
+    // registration.cpp: false when nicknames are locked down
+    // (ConfigLimits::enforce_registered_nickname) and `bare` reserved another.
+    bool may_use_nick(const xmpp::Jid& bare, std::string_view nick) const;
+    // registration.cpp: why `user` may not register (§7.10), or nullopt.
+    std::optional<xmpp::StanzaError> may_register(const xmpp::Jid& user) const;
     JoinResult resync(const Occupant& occupant, const JoinRequest& request, TimePoint now);
 
     xmpp::Jid jid_;

@@ -36,6 +36,10 @@ struct ConfigLimits {
     std::uint32_t max_users = 1000;     // highest muc#roomconfig_maxusers an owner may set
     std::uint32_t max_history = 50;     // highest muc#maxhistoryfetch
     std::size_t max_text_bytes = 1024;  // roomname, roomdesc, roomsecret, lang
+    // §7.10 last paragraph, §7.12 "lock down" (Prosody's
+    // enforce_registered_nickname): a user with a reserved nickname may enter
+    // and change nickname only to it (not-acceptable otherwise).
+    bool enforce_registered_nickname = false;
 };
 
 // The configuration of one room. Defaults follow Prosody and ejabberd: a
