@@ -72,7 +72,7 @@ std::optional<Registration> decode(std::string_view text) {
     r.jid = std::string(e->attr_or("jid"));
     r.node = std::string(e->attr_or("node"));
     const auto at = e->attr_or("enabled");
-    std::from_chars(at.data(), at.data() + at.size(), r.enabled_at_ms);
+    (void)std::from_chars(at.data(), at.data() + at.size(), r.enabled_at_ms);  // 0 if unreadable
     if (const auto* x = e->child("x", ns::data_forms)) {
         r.options = x->deep_copy();
     }

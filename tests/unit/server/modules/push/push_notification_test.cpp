@@ -95,7 +95,8 @@ TEST(PushDisable, Xep0357_6_NodeIsOptional) {
     EXPECT_FALSE(all->node);
     auto one = parse_disable(*parse("<disable xmlns='urn:xmpp:push:0' jid='push.example' node='n'/>"));
     ASSERT_TRUE(one);
-    EXPECT_EQ(one->node, "n");
+    ASSERT_TRUE(one->node);
+    EXPECT_EQ(*one->node, "n");
     EXPECT_FALSE(parse_disable(*parse("<disable xmlns='urn:xmpp:push:0'/>")));
 }
 
