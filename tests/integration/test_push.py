@@ -11,7 +11,7 @@ from slixmpp.exceptions import IqError
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from clients import Client, q, run, TIMEOUT
+from clients import Client, XmppStream, q, run, TIMEOUT
 from conftest import HOST, Server, running
 
 APP = "gateway." + HOST  # the component conftest configures (secret "s3cret")
@@ -212,6 +212,41 @@ def test_xep0357_hibernated_session_notifies_and_resumes(server):
 
     run(scenario())
     assert "lost its connection" in server.log_text()
+
+
+def test_xep0357_unacknowledged_message_at_the_drop_is_pushed(server):
+    """A message written to the client but never acknowledged when the
+    connection dies (XEP-0198 §5) is kept for the hibernating session: it is
+    pushed like one arriving later."""
+    a = server.add_user("alice")
+    server.add_user("bob")
+
+    def drop_with_an_unacked_message():
+        s = XmppStream(server.c2s_port)
+        s.login("alice", resource="phone")
+        s.send(f"<enable xmlns='{NS_SM}' resume='true'/>")
+        assert s.next().tag == q(NS_SM, "enabled")
+        reply = s.request(f"<enable xmlns='{NS_PUSH}' jid='{APP}' node='raw'/>", type="set")
+        assert reply.get("type") == "result", ET.tostring(reply)
+        s.send("<presence/>")
+        bob = XmppStream(server.c2s_port)
+        bob.login("bob", resource="desk")
+        bob.send(f"<message to='{a}/phone' type='chat'><body>unacked</body></message>")
+        s.wait_for(lambda el: el.tag == q("jabber:client", "message"))
+        s.sock.close()  # never acknowledged
+        return bob
+
+    async def scenario():
+        app = await AppServer().start(server.component_port)
+        bob = await asyncio.to_thread(drop_with_an_unacked_message)
+        p = await app.next_publish()
+        assert (p.sender, p.node) == (a, "raw")
+        assert p.summary["last-message-sender"] == ["bob@" + HOST + "/desk"]
+        await app.nothing_published()  # once
+        bob.close()
+        app.disconnect()
+
+    run(scenario())
 
 
 def test_xep0357_6_disable_stops_notifications(server):
