@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/http_server.hpp"
@@ -87,6 +89,38 @@ Awaitable<void> HookTable::user_removed(const std::string& bare) const {
     for (const auto& h : user_removed_) {
         co_await h(bare);
     }
+}
+
+// --- message_held ------------------------------------------------------------
+
+namespace {
+
+// Owned by run_held from its first line: g++ 12 may destroy by-value
+// coroutine parameters that own memory twice (docs/ARCHITECTURE.md).
+struct HeldJob {
+    const HookTable* table;
+    Router* router;
+    SessionPtr holder;
+    xml::ElementRef message;
+};
+
+Awaitable<void> run_held(HeldJob* job_in) {
+    const std::unique_ptr<HeldJob> job(job_in);
+    const auto& message = job->message;
+    auto from = xmpp::Jid::parse(message->attr_or("from"));
+    StanzaEvent ev{message, StanzaKind::message, message->attr_or("type"),
+                   from ? *from : xmpp::Jid(), job->holder->jid(), nullptr, *job->router};
+    ev.holder = job->holder.get();
+    const Handled handled = co_await job->table->run(StanzaHook::message_held, ev);
+    (void)handled;  // observe-only: the session keeps the message
+}
+
+}  // namespace
+
+void run_message_held(const HookTable& table, Router& router, Session& holder,
+                      xml::ElementRef message) {
+    auto* job = new HeldJob{&table, &router, holder.shared_from_this(), std::move(message)};
+    boost::asio::co_spawn(holder.executor(), run_held(job), boost::asio::detached);
 }
 
 // --- ModuleContext -----------------------------------------------------------

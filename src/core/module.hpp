@@ -85,6 +85,12 @@ enum class StanzaHook : std::uint8_t {
     presence_to_full,
     iq_to_full,        // an iq for a connected resource (iq to bare/host goes to on_iq handlers)
     message_offline,   // a message for a local account with no available resource (RFC 6121 §8.5.2.2)
+    // A message kept by a client session whose connection dropped while it
+    // waits to be resumed (XEP-0198 §5: hibernating), including the messages
+    // left unacknowledged when the connection dropped. Observe-only: the
+    // session keeps the message whatever the handlers return. `ev.holder` is
+    // that session; the handlers run on its thread (run_message_held).
+    message_held,
     count_
 };
 
@@ -102,7 +108,17 @@ struct StanzaEvent {
     // replaces the stanza makes the router serialize the new one).
     xml::PreparedRef prepared = nullptr;
     const xml::Element* prepared_for = nullptr;
+    // StanzaHook::message_held only: the hibernating session keeping the message.
+    Session* holder = nullptr;
 };
+
+class HookTable;
+// Runs the message_held hook for `message`, kept by the hibernating client
+// session `holder`, as a detached task on the session's executor (deliver()
+// cannot await); the session stays alive until the handlers return. Call on
+// the session's thread, only when table.hooked(StanzaHook::message_held).
+void run_message_held(const HookTable& table, Router& router, Session& holder,
+                      xml::ElementRef message);
 
 // IQ handling (RFC 6120 §8.2.3). Handlers are keyed by (type, payload
 // namespace, payload name, scope) in a hash map built at start-up.

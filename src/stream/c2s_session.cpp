@@ -328,6 +328,9 @@ void C2sSession::deliver(const xml::ElementRef& stanza) {
     if (state_ == State::hibernating) {
         // Kept for the resumed stream, or delivered elsewhere if none comes (§5).
         sm_->sent(stanza, std::chrono::system_clock::now());
+        if (stanza->name() == "message" && table_->hooked(StanzaHook::message_held)) {
+            run_message_held(*table_, svc_.router, *this, stanza);  // e.g. XEP-0357 push
+        }
         if (sm_->unacked().size() > svc_.config.sm_max_unacked && hibernation_) {
             hibernation_->cancel();
         }
@@ -844,6 +847,13 @@ void C2sSession::request_ack() {
 asio::awaitable<void> C2sSession::hibernate() {
     state_ = State::hibernating;
     channel_->close();
+    if (table_->hooked(StanzaHook::message_held)) {
+        for (const auto& sent : sm_->unacked()) {  // written, maybe never read: held too
+            if (sent.stanza->name() == "message") {
+                run_message_held(*table_, svc_.router, *this, sent.stanza);
+            }
+        }
+    }
     spdlog::info("[{}] {} lost its connection; keeping the session {} s for it to resume "
                  "(XEP-0198), {} stanzas unacknowledged",
                  id(), jid().str(), svc_.config.sm_resume_timeout, sm_->unacked().size());

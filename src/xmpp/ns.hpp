@@ -63,6 +63,16 @@ inline constexpr N http_upload = "urn:xmpp:http:upload:0";            // XEP-036
 inline constexpr N bytestreams = "http://jabber.org/protocol/bytestreams";  // XEP-0065
 inline constexpr N extdisco = "urn:xmpp:extdisco:2";                    // XEP-0215
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
+inline constexpr N push = "urn:xmpp:push:0";                            // XEP-0357
+inline constexpr N push_summary = "urn:xmpp:push:summary";              // XEP-0357 §7 FORM_TYPE
+inline constexpr N jingle_message = "urn:xmpp:jingle-message:0";        // XEP-0353
+// End-to-end encrypted payloads (a message that carries one is worth a push
+// notification even without a body): OMEMO (XEP-0384, legacy and v2),
+// legacy OpenPGP (XEP-0027), OpenPGP for XMPP (XEP-0373).
+inline constexpr N omemo_legacy = "eu.siacs.conversations.axolotl";
+inline constexpr N omemo = "urn:xmpp:omemo:2";
+inline constexpr N pgp_encrypted = "jabber:x:encrypted";
+inline constexpr N openpgp = "urn:xmpp:openpgp:0";
 
 // XEP-0060 Publish-Subscribe (§16.2 namespaces, §16.3 FORM_TYPEs) as PEP
 // (XEP-0163) uses it, and the payloads the server itself reads.
