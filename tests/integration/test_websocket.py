@@ -16,6 +16,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -293,4 +294,117 @@ def test_sessions_per_address_limit(tmp_path):
                 except websockets.exceptions.InvalidStatusCode:
                     await asyncio.sleep(0.1)
             raise AssertionError("the address's slots were not given back")
+        run(main())
+
+
+# --- §3.8 keepalive, seen on the wire ----------------------------------------------
+
+def raw_websocket(server):
+    """A WebSocket opened by hand over TLS (RFC 6455 §4.1), for reading frames
+    exactly as the server sends them (control frames included)."""
+    import base64
+    sock = socket.create_connection(("127.0.0.1", server.https_port), timeout=TIMEOUT)
+    s = insecure_context().wrap_socket(sock, server_hostname=HOST)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /xmpp-websocket HTTP/1.1\r\nHost: {HOST}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(1)
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"sec-websocket-protocol: xmpp" in head.lower(), head
+    return s
+
+
+def read_frame(s):
+    """(opcode, payload) of the next frame, or None at the end of the connection."""
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = s.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+    head = exactly(2)
+    if head is None:
+        return None
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(exactly(2), "big")
+    elif length == 127:
+        length = int.from_bytes(exactly(8), "big")
+    assert not head[1] & 0x80, "RFC 6455 §5.1: server frames are not masked"
+    return head[0] & 0x0F, exactly(length)
+
+
+def test_rfc7395_3_8_ping_keepalive_and_silent_client_closed(tmp_path):
+    srv = ws_server(tmp_path, keepalive_interval=1)
+    with running(srv):
+        s = raw_websocket(srv)
+        s.settimeout(10)
+        t0 = time.monotonic()
+        frames = []
+        while True:
+            f = read_frame(s)
+            if f is None:
+                break
+            frames.append(f[0])
+            if f[0] == 0x8:  # close
+                break
+        elapsed = time.monotonic() - t0
+        s.close()
+        assert 0x9 in frames, frames  # a ping after 1 s of silence
+        # Nothing came back, not even a pong: closed after twice the interval.
+        assert 1.5 < elapsed < 8, elapsed
+
+
+# --- XEP-0198 over WebSocket --------------------------------------------------------
+
+SM = "urn:xmpp:sm:3"
+NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind"
+
+
+async def login_plain(ws, local):
+    """Opens the stream, authenticates with PLAIN (inside TLS), restarts."""
+    import base64
+    await open_stream(ws)
+    token = base64.b64encode(f"\0{local}\0{PASSWORD}".encode()).decode()
+    await ws.send(f"<auth xmlns='{NS_SASL}' mechanism='PLAIN'>{token}</auth>")
+    ok = await recv_xml(ws)
+    assert ok.tag == q(NS_SASL, "success"), ET.tostring(ok)
+    return await open_stream(ws)  # §3.7: a new <open/> after SASL
+
+
+def test_xep0198_session_resumed_over_websocket(tmp_path):
+    srv = Server(tmp_path)
+    with running(srv):
+        srv.add_user("carol")
+
+        async def main():
+            async with connect(srv) as ws:
+                _, features = await login_plain(ws, "carol")
+                assert features.find(q(SM, "sm")) is not None
+                await ws.send(f"<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='{NS_BIND}'>"
+                              "<resource>web</resource></bind></iq>")
+                bound = await recv_xml(ws)
+                assert bound.get("type") == "result"
+                await ws.send(f"<enable xmlns='{SM}' resume='true'/>")
+                enabled = await recv_xml(ws)
+                assert enabled.tag == q(SM, "enabled") and enabled.get("resume") in ("true", "1")
+                sm_id = enabled.get("id")
+                # The connection drops without <close/>.
+                ws.transport.abort()
+            async with connect(srv) as ws:
+                await login_plain(ws, "carol")
+                await ws.send(f"<resume xmlns='{SM}' previd='{sm_id}' h='0'/>")
+                resumed = await recv_xml(ws)
+                assert resumed.tag == q(SM, "resumed"), ET.tostring(resumed)
+                assert resumed.get("previd") == sm_id
+                await ws.send(f"<r xmlns='{SM}'/>")
+                a = await recv_xml(ws)
+                assert a.tag == q(SM, "a")
         run(main())

@@ -96,8 +96,9 @@ struct Service {
 // RFC 6455 §4.2.1: Sec-WebSocket-Protocol is a comma-separated token list
 // (possibly over several header lines).
 bool offers_xmpp(const http::RequestHead& req) {
-    for (const auto& field : req.equal_range(bhttp::field::sec_websocket_protocol)) {
-        std::string_view v = field.value();
+    auto [it, end] = req.equal_range(bhttp::field::sec_websocket_protocol);
+    for (; it != end; ++it) {
+        std::string_view v = it->value();
         while (!v.empty()) {
             auto comma = v.find(',');
             auto token = v.substr(0, comma);
@@ -206,7 +207,8 @@ asio::awaitable<void> respond_text(http::Exchange& ex, bhttp::status status, std
     co_await ex.respond(res);
 }
 
-asio::awaitable<void> handle_upgrade(std::shared_ptr<Service> svc, http::Exchange& ex) {
+// `svc` is the route's own copy (it lives as long as the route table).
+asio::awaitable<void> handle_upgrade(const std::shared_ptr<Service>& svc, http::Exchange& ex) {
     const auto& req = ex.request();
     if (ex.path() != svc->path) {
         co_await respond_text(ex, bhttp::status::not_found, "Not found\n");

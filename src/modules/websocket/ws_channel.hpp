@@ -28,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "http/http_server.hpp"
 #include "stream/client_channel.hpp"
