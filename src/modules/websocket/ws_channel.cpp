@@ -166,10 +166,7 @@ asio::awaitable<void> WsChannel<Stream>::write_loop() {
         queued_ -= std::min(queued_, msg.size());
         if (ec) {
             spdlog::debug("websocket {}: write failed: {}", remote_, ec.message());
-            closed_ = true;
-            out_.clear();
-            queued_ = 0;
-            beast::get_lowest_layer(ws_).close();
+            close();
         }
     }
     if (close_after_write_ && !closed_) {
