@@ -20,7 +20,7 @@ namespace bws = beast::websocket;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;    // bytes taken from the socket per read
-constexpr std::size_t kKeepBuffer = 16 * 1024;   // a read buffer larger than this is given back
+constexpr std::size_t kKeepBuffer = 4 * 1024;    // a read buffer larger than this is given back
 
 bool all_whitespace(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
