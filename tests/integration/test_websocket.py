@@ -221,6 +221,16 @@ def test_rfc7395_3_3_3_malformed_message_is_not_well_formed(server):
     run(again())
 
 
+def test_rfc7395_3_3_2_stanza_before_open_is_refused(server):
+    async def main():
+        async with connect(server) as ws:
+            await ws.send(f"<message xmlns='jabber:client' to='x@{HOST}'><body>hi</body></message>")
+            opened = await recv_xml(ws)  # our <open/> first (RFC 6120 §4.9.1.2)
+            assert opened.tag == q(FRAMING, "open")
+            await expect_stream_error(ws, "invalid-namespace")
+    run(main())
+
+
 def test_rfc7395_3_3_3_oversize_message_is_policy_violation(tmp_path):
     srv = Server(tmp_path, c2s_config="max_stanza_size = 10000")
     with running(srv):

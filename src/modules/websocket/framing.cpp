@@ -7,7 +7,7 @@
 namespace parley::mod::websocket {
 
 xml::ParseError message_to_events(std::string_view text, const xml::ParserLimits& limits,
-                                  std::vector<xml::ParseEvent>& out) {
+                                  bool header_due, std::vector<xml::ParseEvent>& out) {
     if (text.size() > limits.max_stanza_bytes) {
         return xml::ParseError::too_big;
     }
@@ -26,6 +26,13 @@ xml::ParseError message_to_events(std::string_view text, const xml::ParserLimits
         out.emplace_back(xml::StreamOpen{std::move(header), std::string(ns::client)});
     } else if (e->is("close", ns::framing)) {
         out.emplace_back(xml::StreamClose{});  // §3.6
+    } else if (header_due) {
+        auto header = xml::Element::make(e->name(), e->ns());
+        for (const auto& a : e->attributes()) {
+            header->set_attr(a.name, a.value);
+        }
+        std::string content_ns = e->ns();
+        out.emplace_back(xml::StreamOpen{std::move(header), std::move(content_ns)});
     } else {
         out.emplace_back(std::move(e));
     }

@@ -20,13 +20,15 @@ namespace parley::mod::websocket {
 // Turns one message into the events the session expects: <open/> becomes
 // xml::StreamOpen with a header <stream:stream> in the streams namespace
 // (its attributes copied) and content namespace jabber:client; <close/>
-// becomes xml::StreamClose; any other element is passed on as it is (the
-// session answers an element where a header is due like a bad stream header).
+// becomes xml::StreamClose; any other element is passed on as it is, except
+// where a header is due (`header_due`: before the first <open/> and after a
+// restart): there it stands for the header it should have been, so that the
+// session answers it like a wrong stream header (invalid-namespace).
 // A message over limits.max_stanza_bytes is ParseError::too_big
 // (policy-violation, RFC 7395 §3.3.3 with RFC 6120 §4.9.3.12), bad XML the
 // parser's error. Appends nothing on error.
 xml::ParseError message_to_events(std::string_view text, const xml::ParserLimits& limits,
-                                  std::vector<xml::ParseEvent>& out);
+                                  bool header_due, std::vector<xml::ParseEvent>& out);
 
 // <open xmlns='urn:ietf:params:xml:ns:xmpp-framing' .../> with the
 // attributes of our stream header (from, id, version, xml:lang), §3.3.2.

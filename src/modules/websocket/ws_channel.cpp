@@ -92,7 +92,11 @@ asio::awaitable<bool> WsChannel<Stream>::read(std::vector<xml::ParseEvent>& out,
         if (all_whitespace(text)) {
             continue;  // a whitespace keepalive carries no element
         }
-        const xml::ParseError err = message_to_events(text, settings_.limits, out);
+        const std::size_t before = out.size();
+        const xml::ParseError err = message_to_events(text, settings_.limits, header_due_, out);
+        if (out.size() > before && std::holds_alternative<xml::StreamOpen>(out.back())) {
+            header_due_ = false;
+        }
         if (rbuf_.capacity() > kKeepBuffer) {
             rbuf_.clear();
             rbuf_.shrink_to_fit();

@@ -54,7 +54,8 @@ public:
     boost::asio::any_io_executor executor() const override { return executor_; }
     boost::asio::awaitable<bool> read(std::vector<xml::ParseEvent>& out,
                                       xml::ParseError& error) override;
-    void restart() override {}  // one element per message: nothing to discard
+    // One element per message: nothing to discard, a new <open/> is due.
+    void restart() override { header_due_ = true; }
     void write_header(const xml::Element& header) override;
     void write(const xml::Element& e) override;
     void write_prepared(const xml::Element& stanza, const xml::Prepared& bytes,
@@ -86,6 +87,7 @@ private:
     std::size_t queued_ = 0;
     boost::asio::steady_timer drained_;  // cancelled when the queue empties
     xml::ParseError failed_ = xml::ParseError::none;
+    bool header_due_ = true;  // before the first <open/> and after a restart
     bool writing_ = false;
     bool close_after_write_ = false;
     bool closed_ = false;

@@ -15,7 +15,7 @@ TEST(WsFraming, Rfc7395_3_3_2_OpenBecomesStreamHeader) {
     auto err = message_to_events(
         "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0' "
         "xml:lang='en'/>",
-        {}, out);
+        {}, false, out);
     ASSERT_EQ(err, xml::ParseError::none);
     ASSERT_EQ(out.size(), 1u);
     const auto* open = std::get_if<xml::StreamOpen>(&out[0]);
@@ -27,9 +27,21 @@ TEST(WsFraming, Rfc7395_3_3_2_OpenBecomesStreamHeader) {
     EXPECT_EQ(open->header->attr_or("xml:lang"), "en");
 }
 
+TEST(WsFraming, Rfc6120_4_9_3_ElementWhereHeaderIsDueStandsForTheHeader) {
+    std::vector<xml::ParseEvent> out;
+    ASSERT_EQ(message_to_events("<message xmlns='jabber:client'><body>x</body></message>", {}, true,
+                                out),
+              xml::ParseError::none);
+    ASSERT_EQ(out.size(), 1u);
+    const auto* open = std::get_if<xml::StreamOpen>(&out[0]);
+    ASSERT_NE(open, nullptr);
+    EXPECT_TRUE(open->header->is("message", ns::client));  // the session refuses it
+    EXPECT_EQ(open->header->first_child(), nullptr);
+}
+
 TEST(WsFraming, Rfc7395_3_6_CloseBecomesStreamEnd) {
     std::vector<xml::ParseEvent> out;
-    ASSERT_EQ(message_to_events("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>", {}, out),
+    ASSERT_EQ(message_to_events("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>", {}, false, out),
               xml::ParseError::none);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_TRUE(std::holds_alternative<xml::StreamClose>(out[0]));
@@ -38,7 +50,7 @@ TEST(WsFraming, Rfc7395_3_6_CloseBecomesStreamEnd) {
 TEST(WsFraming, Rfc7395_3_3_3_StanzaIsOneStandaloneElement) {
     std::vector<xml::ParseEvent> out;
     ASSERT_EQ(message_to_events("<message xmlns='jabber:client' to='a@b'><body>hi</body></message>",
-                                {}, out),
+                                {}, false, out),
               xml::ParseError::none);
     ASSERT_EQ(out.size(), 1u);
     const auto* e = std::get_if<xml::ElementPtr>(&out[0]);
@@ -53,11 +65,11 @@ TEST(WsFraming, Rfc7395_3_3_3_OversizeIsPolicyViolationAndBadXmlIsRefused) {
     limits.max_stanza_bytes = 64;
     std::string big = "<message xmlns='jabber:client'><body>" + std::string(100, 'x') +
                       "</body></message>";
-    EXPECT_EQ(message_to_events(big, limits, out), xml::ParseError::too_big);
-    EXPECT_EQ(message_to_events("<message xmlns='jabber:client'>", {}, out),
+    EXPECT_EQ(message_to_events(big, limits, false, out), xml::ParseError::too_big);
+    EXPECT_EQ(message_to_events("<message xmlns='jabber:client'>", {}, false, out),
               xml::ParseError::not_well_formed);
-    EXPECT_EQ(message_to_events("<a/><b/>", {}, out), xml::ParseError::not_well_formed);
-    EXPECT_EQ(message_to_events("<!-- c --><a/>", {}, out), xml::ParseError::restricted_xml);
+    EXPECT_EQ(message_to_events("<a/><b/>", {}, false, out), xml::ParseError::not_well_formed);
+    EXPECT_EQ(message_to_events("<!-- c --><a/>", {}, false, out), xml::ParseError::restricted_xml);
     EXPECT_TRUE(out.empty());
 }
 
