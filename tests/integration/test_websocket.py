@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from websockets.exceptions import InvalidStatusCode
 
 from clients import Client, TIMEOUT, insecure_context, q, run
 from conftest import HOST, PASSWORD, Server, running
@@ -165,11 +166,11 @@ def test_xep0156_3_host_meta_lists_the_websocket_endpoint(server):
 
 def test_rfc7395_3_1_handshake_requires_the_xmpp_subprotocol(server):
     async def main():
-        with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+        with pytest.raises(InvalidStatusCode) as e:
             async with connect(server, subprotocols=()):
                 pass
         assert e.value.status_code == 400
-        with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+        with pytest.raises(InvalidStatusCode) as e:
             async with connect(server, subprotocols=("chat",)):
                 pass
         assert e.value.status_code == 400
@@ -271,7 +272,7 @@ def test_origin_allow_list(tmp_path):
     srv = ws_server(tmp_path, allowed_origins="https://good.example")
     with running(srv):
         async def main():
-            with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+            with pytest.raises(InvalidStatusCode) as e:
                 async with connect(srv, origin="https://evil.example"):
                     pass
             assert e.value.status_code == 403
@@ -291,7 +292,7 @@ def test_sessions_per_address_limit(tmp_path):
             async with connect(srv) as a, connect(srv) as b:
                 await open_stream(a)
                 await open_stream(b)
-                with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+                with pytest.raises(InvalidStatusCode) as e:
                     async with connect(srv):
                         pass
                 assert e.value.status_code == 503
@@ -301,7 +302,7 @@ def test_sessions_per_address_limit(tmp_path):
                     async with connect(srv) as c:
                         await open_stream(c)
                         return
-                except websockets.exceptions.InvalidStatusCode:
+                except InvalidStatusCode:
                     await asyncio.sleep(0.1)
             raise AssertionError("the address's slots were not given back")
         run(main())
@@ -395,19 +396,20 @@ def test_xep0198_session_resumed_over_websocket(tmp_path):
         srv.add_user("carol")
 
         async def main():
-            async with connect(srv) as ws:
-                _, features = await login_plain(ws, "carol")
-                assert features.find(q(SM, "sm")) is not None
-                await ws.send(f"<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='{NS_BIND}'>"
-                              "<resource>web</resource></bind></iq>")
-                bound = await recv_xml(ws)
-                assert bound.get("type") == "result"
-                await ws.send(f"<enable xmlns='{SM}' resume='true'/>")
-                enabled = await recv_xml(ws)
-                assert enabled.tag == q(SM, "enabled") and enabled.get("resume") in ("true", "1")
-                sm_id = enabled.get("id")
-                # The connection drops without <close/>.
-                ws.transport.abort()
+            ws = await connect(srv)
+            _, features = await login_plain(ws, "carol")
+            assert features.find(q(SM, "sm")) is not None
+            await ws.send(f"<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='{NS_BIND}'>"
+                          "<resource>web</resource></bind></iq>")
+            bound = await recv_xml(ws)
+            assert bound.get("type") == "result"
+            await ws.send(f"<enable xmlns='{SM}' resume='true'/>")
+            enabled = await recv_xml(ws)
+            assert enabled.tag == q(SM, "enabled") and enabled.get("resume") in ("true", "1")
+            sm_id = enabled.get("id")
+            # The connection drops without <close/> or a WebSocket close.
+            ws.transport.abort()
+            await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
             async with connect(srv) as ws:
                 await login_plain(ws, "carol")
                 await ws.send(f"<resume xmlns='{SM}' previd='{sm_id}' h='0'/>")

@@ -159,7 +159,7 @@ private:
         }));
         // The channel refuses a message over the stanza limit itself (with a
         // stream error) before Beast's own limit is reached.
-        ws_.read_message_max(svc_->channel.limits.max_stanza_bytes + 64 * 1024);
+        ws_.read_message_max(0);
         ws_.auto_fragment(false);
         auto [ec] = co_await ws_.async_accept(req_, kTuple);
         if (ec) {
