@@ -26,6 +26,7 @@ std::unique_ptr<Module> make_upload_module();
 std::unique_ptr<Module> make_proxy65_module();
 std::unique_ptr<Module> make_extdisco_module();
 std::unique_ptr<Module> make_push_module();
+std::unique_ptr<Module> make_websocket_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -73,6 +74,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
          mod::make_extdisco_module, {"services", "secret", "credential_ttl"}},
         {"push", "XEP-0357 Push Notifications", true, mod::make_push_module,
          {"include_body", "include_sender", "max_registrations", "max_errors", "publish_timeout"}},
+        {"websocket", "RFC 7395 XMPP over WebSocket, XEP-0156 discovery (host-meta)", true,
+         mod::make_websocket_module,
+         {"path", "allowed_origins", "see_other_uri", "keepalive_interval", "max_sessions_per_ip",
+          "consider_secure", "host_meta"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
          true, mod::make_disco_module,
