@@ -76,7 +76,7 @@ def test_rfc7395_converse_chat_over_websocket_with_slixmpp_user(tmp_path):
     require_browser()
     srv = Server(tmp_path)
     alice, bob = srv.add_user("alice"), srv.add_user("bob")
-    url = f"wss://{srv.host}:{srv.https_port}/xmpp-websocket"
+    url = f"wss://127.0.0.1:{srv.https_port}/xmpp-websocket"
     with running(srv):
         try:
             run_browser_scenario(chat_from_browser(url, srv.c2s_port, alice, bob, "converse-chat"))

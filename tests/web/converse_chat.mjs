@@ -109,6 +109,13 @@ page.on('websocket', (ws) => {
     ws.on('socketerror', (e) => wsLog.push(`${stamp()} error ${e}`));
     ws.on('close', () => wsLog.push(`${stamp()} close`));
 });
+// Nothing but the page server and the XMPP server: Converse's login page
+// links sponsor logos on the web; a person's browser would fetch them, the
+// test must not depend on them (and this machine's network is closed).
+await context.route((url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname), (route) => {
+    consoleLog.push(`${stamp()} blocked (not loopback): ${route.request().url()}`);
+    return route.abort('blockedbyclient');
+});
 await page.addInitScript((settings) => { window.PARLEY_CONVERSE = settings; },
     { websocket_url: cfg.websocket_url });
 
