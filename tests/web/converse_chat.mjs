@@ -8,6 +8,8 @@
 //        "jid": "alice@localhost", "password": "...", "peer": "bob@localhost",
 //        "expect": "hello", "reply": "hi", "artifacts": "/tmp/out"}'
 //
+// `node converse_chat.mjs --serve [PORT]` serves the page only (default port 8080).
+//
 // Optional: "page_port" (default: any free port), "timeout_ms" per step
 // (default 20000), "name" (artifact file prefix, default "converse-chat").
 //
@@ -30,8 +32,11 @@ import { chromium } from 'playwright-core';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = join(HERE, 'node_modules', 'converse.js', 'dist');
 
-const cfg = JSON.parse(process.argv[2] ?? '{}');
-for (const key of ['websocket_url', 'jid', 'password', 'peer', 'expect', 'reply', 'artifacts']) {
+// `node converse_chat.mjs --serve [PORT]`: only the page server, for a person
+// with a browser (converse.html?websocket_url=wss://HOST:PORT/xmpp-websocket).
+const serveOnly = process.argv[2] === '--serve';
+const cfg = serveOnly ? { page_port: Number(process.argv[3] ?? 8080) } : JSON.parse(process.argv[2] ?? '{}');
+for (const key of serveOnly ? [] : ['websocket_url', 'jid', 'password', 'peer', 'expect', 'reply', 'artifacts']) {
     if (typeof cfg[key] !== 'string' || cfg[key] === '') {
         console.error(`converse_chat.mjs: "${key}" missing from the JSON argument`);
         process.exit(2);
@@ -39,7 +44,6 @@ for (const key of ['websocket_url', 'jid', 'password', 'peer', 'expect', 'reply'
 }
 const timeout = cfg.timeout_ms ?? 20000;
 const name = cfg.name ?? 'converse-chat';
-mkdirSync(cfg.artifacts, { recursive: true });
 const artifact = (suffix) => join(cfg.artifacts, name + suffix);
 
 function report(obj) {
@@ -79,6 +83,11 @@ await new Promise((resolve, reject) => {
     http.listen(cfg.page_port ?? 0, '127.0.0.1', resolve);
 });
 const pageUrl = `http://127.0.0.1:${http.address().port}/converse.html`;
+if (serveOnly) {
+    console.log(`serving ${pageUrl}?websocket_url=wss://HOST:PORT/xmpp-websocket (Ctrl-C ends)`);
+    await new Promise(() => {});
+}
+mkdirSync(cfg.artifacts, { recursive: true });
 
 // --- the browser -------------------------------------------------------------
 
