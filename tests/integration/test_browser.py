@@ -57,7 +57,7 @@ async def chat_from_browser(websocket_url, c2s_port, alice, bob, name, mech="SCR
             m = await other.next_message(timeout=browser.timeout)
             if m["body"]:
                 break
-        assert (m["body"], m["from"].bare, m["type"]) == (REPLY, alice, "chat"), browser.diagnostics()
+        assert (m["body"], m["from"].bare, m["type"]) == (REPLY, alice, "chat")
         await browser.confirm()
         done = await browser.expect_event("done")
         shot = Path(browser.dir) / f"{name}.png"

@@ -53,6 +53,7 @@ class ConverseChat:
             "expect": expect, "reply": reply, "artifacts": str(self.dir), "name": name,
             "page_port": free_port(), "timeout_ms": int(timeout * 1000)})
         self.events = []
+        self.reported = False  # diagnostics already in an assertion message
         self.stderr = b""
         self.proc = None
 
@@ -63,14 +64,18 @@ class ConverseChat:
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, exc_type, exc, tb):
         if self.proc.returncode is None:
             try:
-                self.proc.stdin.close()
+                self.proc.stdin.close()  # the driver writes its logs and ends
                 await asyncio.wait_for(self.proc.wait(), 15)
             except (asyncio.TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.proc.kill()  # our own child, by its PID
                 await self.proc.wait()
+        if exc_type is not None and not self.reported:
+            # A failure outside expect_event (the other party's side): the
+            # browser's view of it, now that the driver has written its logs.
+            print(self.diagnostics())
         return False
 
     def diagnostics(self):
@@ -93,11 +98,13 @@ class ConverseChat:
             line = b""
         if not line:
             await self._finish()
+            self.reported = True
             raise AssertionError(f"driver ended (or hung) before '{name}'\n{self.diagnostics()}")
         event = json.loads(line)
         self.events.append(event)
         if event.get("event") != name:
             await self._finish()
+            self.reported = True
             raise AssertionError(f"expected '{name}', driver said {event.get('event')}: "
                                  f"{event.get('step')} {event.get('message')}\n{self.diagnostics()}")
         return SimpleNamespace(**event)
