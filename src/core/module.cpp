@@ -177,6 +177,27 @@ std::string ModuleContext::http_url(std::string_view path) const {
     return (net_ ? net_->http_base_url : std::string()) + std::string(path);
 }
 
+void ModuleContext::add_client_endpoint(std::string rel, std::string url) {
+    if (!net_) {
+        return;
+    }
+    for (const auto& e : net_->client_endpoints) {
+        if (e.rel == rel && e.url == url) {
+            return;
+        }
+    }
+    net_->client_endpoints.push_back(ClientEndpoint{std::move(rel), std::move(url)});
+}
+
+const std::vector<ClientEndpoint>& ModuleContext::client_endpoints() const {
+    static const std::vector<ClientEndpoint> kNone;
+    return net_ ? net_->client_endpoints : kNone;
+}
+
+xml::ParserLimits ModuleContext::client_limits() const {
+    return net_ ? net_->client_limits : xml::ParserLimits{};
+}
+
 void ModuleContext::start_client_stream(std::shared_ptr<ClientChannel> channel) {
     net_->start_client_stream(std::move(channel));
 }

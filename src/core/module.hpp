@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "core/session.hpp"
 #include "xml/element.hpp"
+#include "xml/stream_parser.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stanza_error.hpp"
 
@@ -187,6 +188,13 @@ struct ModuleListener {
     ConnectionHandler handler;
 };
 
+// A way for clients to reach the server besides TCP (XEP-0156 §3): a link
+// relation ("urn:xmpp:alt-connections:websocket", "...:xbosh") and its URL.
+struct ClientEndpoint {
+    std::string rel;
+    std::string url;
+};
+
 // What the server lends modules for the network; owned by Server. Modules
 // never open sockets themselves (docs/ARCHITECTURE.md).
 struct NetworkServices {
@@ -195,6 +203,12 @@ struct NetworkServices {
     std::vector<ModuleListener> listeners;
     // Runs a client stream over a channel (set by the server before modules start).
     std::function<void(std::shared_ptr<ClientChannel>)> start_client_stream;
+    // Client transports the modules serve (ModuleContext::add_client_endpoint),
+    // listed by XEP-0156 discovery. Written while modules start, read-only after.
+    std::vector<ClientEndpoint> client_endpoints;
+    // The limits on client input (max_stanza_size, max_depth, max_attributes),
+    // for channels that parse it themselves.
+    xml::ParserLimits client_limits;
 };
 
 // disco#info identity (XEP-0030 §3.1).
@@ -307,6 +321,13 @@ public:
     Result<void> http_route(std::string prefix, HttpHandler h);
     // The public URL of `path` on the HTTP server (http.external_url + path).
     std::string http_url(std::string_view path) const;
+    // Announces a client transport (WebSocket, BOSH) for XEP-0156 discovery
+    // (/.well-known/host-meta). `rel` is the link relation, e.g.
+    // "urn:xmpp:alt-connections:xbosh"; `url` the public URL (http_url()).
+    // The same pair twice is kept once. Start-up only.
+    void add_client_endpoint(std::string rel, std::string url);
+    // Every endpoint announced so far (complete once all modules started).
+    const std::vector<ClientEndpoint>& client_endpoints() const;
     // Asks the server to listen on bind:port and hand each connection to `h`
     // (opened after every module started, like the server's own listeners).
     Result<void> listen(ModuleListener l);
@@ -315,6 +336,8 @@ public:
     // e.g. from a WebSocket or a BOSH session. Call on the channel's executor,
     // after start-up.
     void start_client_stream(std::shared_ptr<ClientChannel> channel);
+    // The server's limits on what a client sends (RFC 6120 §13.12).
+    xml::ParserLimits client_limits() const;
 
     storage::Storage& storage() { return storage_; }
     Router& router() { return router_; }

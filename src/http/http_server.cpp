@@ -55,6 +55,21 @@ public:
     bool body_done() const override { return parser_->is_done(); }
     bool responded() const override { return responded_; }
 
+    std::string remote_address() const override {
+        boost::system::error_code ec;
+        auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+        if (ec) {
+            return {};
+        }
+        auto a = ep.address();
+        if (a.is_v6() && a.to_v6().is_v4_mapped()) {  // a "::" listener sees IPv4 clients so
+            a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+        }
+        return a.to_string();
+    }
+    bool secure() const override { return kTls; }
+    std::optional<TakenConnection> take_connection() override;
+
     asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) override;
     asio::awaitable<bool> respond(Response& res) override;
     asio::awaitable<bool> respond_stream(ResponseHead& head, std::uint64_t length,
@@ -80,7 +95,20 @@ private:
     bool responded_ = false;
     bool continue_sent_ = false;
     bool failed_ = false;
+    bool taken_ = false;  // take_connection() moved the stream out
 };
+
+template <class Stream>
+std::optional<TakenConnection> Connection<Stream>::take_connection() {
+    if (taken_ || responded_ || failed_ || body_read_ > 0 || continue_sent_) {
+        return std::nullopt;
+    }
+    taken_ = true;
+    lowest().expires_never();
+    TakenConnection t{std::move(stream_), bhttp::request<bhttp::empty_body>(parser_->get().base()),
+                      std::move(buffer_)};
+    return t;
+}
 
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::run() {
@@ -130,6 +158,9 @@ asio::awaitable<void> Connection<Stream>::run() {
         } else {
             auto task = (*handler)(*this);
             co_await std::move(task);
+            if (taken_) {
+                co_return;  // the stream belongs to the handler now
+            }
             if (!responded_ && !failed_) {
                 co_await answer_error(bhttp::status::internal_server_error, "Internal error\n");
             }

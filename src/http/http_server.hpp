@@ -17,16 +17,21 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/result.hpp"
@@ -46,6 +51,22 @@ struct Limits {
     std::chrono::seconds body_timeout{60};         // without a byte of body, either way
     std::chrono::seconds keep_alive_timeout{60};   // idle between requests
     std::size_t max_requests_per_connection = 1000;
+};
+
+// The two kinds of connection the server accepts.
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// A connection a handler took over after an upgrade request (RFC 9110 §7.8,
+// e.g. a WebSocket handshake): the stream (plain or TLS, handshake done),
+// the request, and the bytes the server had read past the request's header.
+// The server keeps nothing of the connection: its parser and buffer are freed
+// when the handler returns, so a long-lived upgraded connection costs only
+// what its new owner keeps.
+struct TakenConnection {
+    std::variant<PlainStream, TlsStream> stream;
+    bhttp::request<bhttp::empty_body> request;
+    boost::beast::flat_buffer buffered;
 };
 
 // Fills `buf` with up to buf.size() bytes of a response body; returns how many
@@ -82,6 +103,16 @@ public:
     virtual boost::asio::awaitable<bool> respond_stream(ResponseHead& head, std::uint64_t length,
                                                         const BodySource& source) = 0;
     virtual bool responded() const = 0;
+
+    // The client's address (without the port), for logs and per-address limits.
+    virtual std::string remote_address() const = 0;
+    // True on the HTTPS listener.
+    virtual bool secure() const = 0;
+    // Takes the connection over (an upgrade: the handler answers the request
+    // itself, on the stream, e.g. with 101 Switching Protocols). Only before
+    // any response and before reading a body; nullopt otherwise. The
+    // connection's executor is the stream's: the new owner runs there.
+    virtual std::optional<TakenConnection> take_connection() = 0;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;

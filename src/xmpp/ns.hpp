@@ -22,8 +22,12 @@ inline constexpr N roster = "jabber:iq:roster";
 inline constexpr N roster_ver = "urn:xmpp:features:rosterver";
 inline constexpr N pre_approval = "urn:xmpp:features:pre-approval";
 inline constexpr N xml = "http://www.w3.org/XML/1998/namespace";
+inline constexpr N framing = "urn:ietf:params:xml:ns:xmpp-framing";  // RFC 7395 WebSocket
 
 // XEPs
+inline constexpr N xrd = "http://docs.oasis-open.org/ns/xri/xrd-1.0";      // XEP-0156 host-meta
+inline constexpr N alt_websocket = "urn:xmpp:alt-connections:websocket";  // XEP-0156 link rels
+inline constexpr N alt_xbosh = "urn:xmpp:alt-connections:xbosh";
 inline constexpr N dialback = "jabber:server:dialback";                // XEP-0220
 inline constexpr N dialback_feature = "urn:xmpp:features:dialback";
 inline constexpr N bidi = "urn:xmpp:bidi";                              // XEP-0288
