@@ -13,10 +13,11 @@ works against a server known to be correct, so that a failure of the parleyd
 test is parleyd's."""
 import asyncio
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-from clients import Client, subscription, until, TIMEOUT
+from clients import Client, subscription, until
 from conftest import Server, running
 from web import ConverseChat, ProsodyWebSocket, require_browser
 
@@ -46,8 +47,9 @@ async def chat_from_browser(websocket_url, c2s_port, alice, bob, name, mech="SCR
         await browser.expect_event("page")
         await browser.expect_event("logged_in")
         # Converse's initial presence reaches bob, its subscriber (RFC 6121 §4.2.2).
-        await other.saw_presence(lambda p: p["from"].bare == alice and p["type"] == "available"
-                                 and p["from"].resource != "setup", timeout=browser.timeout)
+        seen = await other.saw_presence(lambda p: p["from"].bare == alice and p["type"] == "available"
+                                        and p["from"].resource != "setup", timeout=browser.timeout)
+        converse = seen["from"].full  # the browser's session (the setup one has ended)
         other.send_message(mto=alice, mbody=HELLO, mtype="chat")
         got = await browser.expect_event("received")
         assert got.body == HELLO
@@ -57,7 +59,7 @@ async def chat_from_browser(websocket_url, c2s_port, alice, bob, name, mech="SCR
             m = await other.next_message(timeout=browser.timeout)
             if m["body"]:
                 break
-        assert (m["body"], m["from"].bare, m["type"]) == (REPLY, alice, "chat")
+        assert (m["body"], m["from"].full, m["type"]) == (REPLY, converse, "chat")
         await browser.confirm()
         done = await browser.expect_event("done")
         shot = Path(browser.dir) / f"{name}.png"
@@ -71,7 +73,8 @@ def run_browser_scenario(coro):
 
 
 def test_rfc7395_converse_chat_over_websocket_with_slixmpp_user(tmp_path):
-    """Issue 8: Converse.js over wss:// to parleyd (RFC 7395 §3.4) chats with a
+    """Issue 8: Converse.js over wss:// to parleyd (RFC 7395 §3: <open/>,
+    SASL, restart, binding, stanzas as WebSocket messages) chats with a
     slixmpp user on c2s; the screenshot is converse-chat.png."""
     require_browser()
     srv = Server(tmp_path)
@@ -98,11 +101,13 @@ def test_converse_chat_through_prosody_reference():
     cert, key = ca.issue("localhost")
     prosody = ProsodyWebSocket(work / "prosody", "localhost", cert, key)
     alice, bob = prosody.add_user("alice"), prosody.add_user("bob")
-    with running(prosody, stop=lambda p: p.stop()):
-        try:
+    try:
+        with running(prosody, stop=lambda p: p.stop()):
             run_browser_scenario(chat_from_browser(prosody.websocket_url, prosody.c2s_port,
                                                    alice, bob, "converse-chat-prosody",
                                                    mech="SCRAM-SHA-1"))
-        except BaseException:
-            print(prosody.log_text())
-            raise
+    except BaseException:
+        print(prosody.log_text())
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -155,7 +156,6 @@ class ProsodyWebSocket:
         return f"{local}@{self.domain}"
 
     def start(self):
-        import subprocess
         out = open(self.dir / "stdout.log", "ab")
         self.proc = subprocess.Popen(self.as_user() + ["prosody", "--config", str(self.config), "-F"],
                                      stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -168,8 +168,8 @@ class ProsodyWebSocket:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=15)
-            except Exception:
-                self.proc.kill()
+            except subprocess.TimeoutExpired:
+                self.proc.kill()  # our own child, by its PID
                 self.proc.wait()
 
     def log_text(self):
