@@ -12,7 +12,6 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/fast.hpp"
-#include "auth/tls_binding.hpp"
 #include "core/config.hpp"
 #include "core/throttle.hpp"
 #include "router/router.hpp"
@@ -20,7 +19,6 @@
 #include "stream/c2s_session.hpp"
 #include "stream/sasl2.hpp"
 #include "stream/stream_util.hpp"
-#include "transport/tcp_transport.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/ns.hpp"
 
@@ -42,10 +40,6 @@ std::string xep0082(std::int64_t unix_seconds) {
 }
 
 }  // namespace
-
-auth::ChannelBindings C2sSession::channel_bindings() const {
-    return secure() ? auth::channel_bindings(transport_->ssl()) : auth::ChannelBindings{};
-}
 
 bool C2sSession::fast_offered() const {
     // XEP-0484 §7: FAST only over an encrypted connection.
