@@ -398,3 +398,20 @@ def test_xep0484_expired_token_is_rejected_and_rotation(tmp_path):
         st.secure()
         assert failure_conditions(st.fast(newer)) == [q(NS_SASL, "not-authorized")]
         st.close()
+
+
+def test_xep0484_failed_token_logins_count_toward_the_auth_failure_limit(tmp_path):
+    """Bad tokens are throttled like bad passwords (auth_failures_per_minute,
+    RFC 6120 §6.4.5 / docs/ARCHITECTURE.md "SASL retries")."""
+    srv = Server(tmp_path, auth_failures_per_minute=2)
+    with running(srv):
+        srv.add_user("alice")
+        ua = str(uuid.uuid4())
+        token, _ = request_token(srv.c2s_port, "alice", ua)
+        st = Sasl2Stream(srv.c2s_port, "alice", ua)
+        st.secure()
+        for _ in range(2):
+            assert failure_conditions(st.fast("guess")) == [q(NS_SASL, "not-authorized")]
+        # The limit is reached: even the right token gets temporary-auth-failure.
+        assert q(NS_SASL, "temporary-auth-failure") in failure_conditions(st.fast(token))
+        st.close()
