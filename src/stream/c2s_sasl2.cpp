@@ -72,7 +72,7 @@ void C2sSession::add_sasl2_feature(xml::Element& features, const std::vector<std
     }
 }
 
-asio::awaitable<void> C2sSession::on_sasl2_authenticate(xml::ElementPtr el) {
+asio::awaitable<void> C2sSession::on_sasl2_authenticate(const xml::ElementPtr& el) {
     if (svc_.config.require_encryption && !secure()) {
         send(*sasl2::failure(auth::SaslFailure::encryption_required, {}));
         co_return;

@@ -430,7 +430,7 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
             } else if (el->is("auth", ns::sasl) && user_.empty()) {
                 co_await on_auth(*el);
             } else if (el->is("authenticate", sasl2::kNs) && user_.empty()) {
-                co_await on_sasl2_authenticate(std::move(el));
+                co_await on_sasl2_authenticate(el);
             } else if (el->is("resume", ns::sm) && !user_.empty()) {
                 co_await on_resume(*el);
             } else if (el->is("enable", ns::sm) && !user_.empty()) {

@@ -126,7 +126,7 @@ private:
     bool fast_offered() const;
     void add_sasl2_feature(xml::Element& features, const std::vector<std::string>& mechanisms,
                            const auth::ChannelBindings& cb);
-    boost::asio::awaitable<void> on_sasl2_authenticate(xml::ElementPtr el);
+    boost::asio::awaitable<void> on_sasl2_authenticate(const xml::ElementPtr& el);
     boost::asio::awaitable<void> on_sasl2_response(const xml::Element& el);
     boost::asio::awaitable<void> sasl2_fast(const auth::fast::HtMechanism& m,
                                             const auth::ChannelBindings& cb);

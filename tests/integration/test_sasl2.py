@@ -91,6 +91,13 @@ async def message_for(st):
     return await asyncio.to_thread(st.wait_for, lambda el: el.tag == q(NS_CLIENT, "message"))
 
 
+def connect(port, user, ua_id=None):
+    """A new stream, TLS on, features read: ready for <authenticate/>."""
+    st = Sasl2Stream(port, user, ua_id)
+    st.secure()
+    return st
+
+
 def bind2(tag="AwesomeXMPP", features=""):
     return f"<bind xmlns='{NS_BIND2}'><tag>{tag}</tag>{features}</bind>"
 
@@ -107,8 +114,7 @@ def failure_conditions(el):
 
 def login_bound(port, user, extra_bind="", extra="", ua_id=None):
     """A SASL2 + Bind 2 login; returns (stream, success)."""
-    st = Sasl2Stream(port, user, ua_id)
-    st.secure()
+    st = connect(port, user, ua_id)
     ok = st.scram(extra=bind2(features=extra_bind) + extra)
     assert ok is not None and ok.tag == q(NS_SASL2, "success"), ET.tostring(ok).decode()
     st.jid = authz(ok)
@@ -188,14 +194,12 @@ def test_xep0386_3_1_resource_is_stable_per_client_and_replaces_the_old_session(
 
 def test_xep0388_2_6_2_wrong_password_fails_with_not_authorized_and_stream_continues(server):
     server.add_user("alice")
-    st = Sasl2Stream(server.c2s_port, "alice")
-    st.secure()
+    st = connect(server.c2s_port, "alice")
     bad = st.scram(password="wrong", extra=bind2())
     assert failure_conditions(bad) == [q(NS_SASL, "not-authorized")]
     ok = st.scram(extra=bind2())
     assert ok.tag == q(NS_SASL2, "success")
-    unknown = Sasl2Stream(server.c2s_port, "nobody")
-    unknown.secure()
+    unknown = connect(server.c2s_port, "nobody")
     assert failure_conditions(unknown.scram()) == [q(NS_SASL, "not-authorized")]
     bogus = unknown.authenticate("NOT-A-MECH", b"x")
     assert q(NS_SASL, "invalid-mechanism") in failure_conditions(bogus)
@@ -251,8 +255,7 @@ def test_xep0198_resume_inline_in_sasl2_after_the_socket_drops(server):
         time.sleep(0.3)
         # XEP-0198 with SASL2: <resume/> inside <authenticate/>; <resumed/> in
         # <success/> and no new binding (XEP-0386 §2.2 note).
-        again = Sasl2Stream(server.c2s_port, "alice", ua)
-        again.secure()
+        again = connect(server.c2s_port, "alice", ua)
         res = again.scram(extra=f"<resume xmlns='{NS_SM}' previd='{previd}' h='0'/>" + bind2())
         assert res.tag == q(NS_SASL2, "success"), ET.tostring(res).decode()
         resumed = res.find(q(NS_SM, "resumed"))
@@ -265,8 +268,7 @@ def test_xep0198_resume_inline_in_sasl2_after_the_socket_drops(server):
         again.send(f"<message to='{bob}/desk' type='chat'><body>back</body></message>")
         assert (await c.next_message())["body"] == "back"
         # A resumption that fails: <failed/> in <success/>, then the bind goes ahead.
-        third = Sasl2Stream(server.c2s_port, "alice")
-        third.secure()
+        third = connect(server.c2s_port, "alice")
         res3 = third.scram(extra=f"<resume xmlns='{NS_SM}' previd='nope' h='0'/>" + bind2())
         assert res3.tag == q(NS_SASL2, "success")
         assert res3.find(q(NS_SM, "failed")) is not None
@@ -279,8 +281,7 @@ def test_xep0198_resume_inline_in_sasl2_after_the_socket_drops(server):
 
 
 def request_token(server_port, user, ua, mechanism="HT-SHA-256-NONE"):
-    st = Sasl2Stream(server_port, user, ua)
-    st.secure()
+    st = connect(server_port, user, ua)
     ok = st.scram(extra=bind2() + f"<request-token xmlns='{NS_FAST}' mechanism='{mechanism}'/>")
     assert ok.tag == q(NS_SASL2, "success"), ET.tostring(ok).decode()
     tok = ok.find(q(NS_FAST, "token"))
@@ -295,8 +296,7 @@ def test_xep0484_token_then_fast_login_in_one_round_trip(server):
     ua = str(uuid.uuid4())
     token, expiry = request_token(server.c2s_port, "alice", ua)
     assert expiry.endswith("Z")  # XEP-0082 DateTime
-    st = Sasl2Stream(server.c2s_port, "alice", ua)
-    st.secure()
+    st = connect(server.c2s_port, "alice", ua)
     ok = st.fast(token, extra=bind2())
     assert ok.tag == q(NS_SASL2, "success"), ET.tostring(ok).decode()
     st.jid = authz(ok)
@@ -313,8 +313,7 @@ def test_xep0484_token_then_fast_login_in_one_round_trip(server):
     run(scenario())
     st.close()
     # The token keeps working for the same client (until rotated or expired).
-    again = Sasl2Stream(server.c2s_port, "alice", ua)
-    again.secure()
+    again = connect(server.c2s_port, "alice", ua)
     assert again.fast(token).tag == q(NS_SASL2, "success")
     again.close()
 
@@ -324,29 +323,24 @@ def test_xep0484_invalid_tokens_are_rejected(server):
     ua = str(uuid.uuid4())
     token, _ = request_token(server.c2s_port, "alice", ua)
     # A wrong token.
-    st = Sasl2Stream(server.c2s_port, "alice", ua)
-    st.secure()
+    st = connect(server.c2s_port, "alice", ua)
     assert failure_conditions(st.fast("not-the-token")) == [q(NS_SASL, "not-authorized")]
     st.close()
     # The right token from another client (tokens are per <user-agent/>).
-    other = Sasl2Stream(server.c2s_port, "alice")
-    other.secure()
+    other = connect(server.c2s_port, "alice")
     assert failure_conditions(other.fast(token)) == [q(NS_SASL, "not-authorized")]
     other.close()
     # §4.3: the token only works with the mechanism it was issued for.
-    endp = Sasl2Stream(server.c2s_port, "alice", ua)
-    endp.secure()
+    endp = connect(server.c2s_port, "alice", ua)
     assert q(NS_SASL, "not-authorized") in failure_conditions(endp.fast(token, mechanism="HT-SHA-256-ENDP"))
     endp.close()
     # §4.5: invalidation; the token is useless afterwards.
-    inv = Sasl2Stream(server.c2s_port, "alice", ua)
-    inv.secure()
+    inv = connect(server.c2s_port, "alice", ua)
     ok = inv.fast(token, fast_attrs=" invalidate='true'")
     assert ok.tag == q(NS_SASL2, "success")
     assert ok.find(q(NS_FAST, "token")) is None
     inv.close()
-    after = Sasl2Stream(server.c2s_port, "alice", ua)
-    after.secure()
+    after = connect(server.c2s_port, "alice", ua)
     assert failure_conditions(after.fast(token)) == [q(NS_SASL, "not-authorized")]
     after.close()
     assert "authentication of alice@localhost" in server.log_text()
@@ -360,8 +354,7 @@ def test_xep0484_expired_token_is_rejected_and_rotation(tmp_path):
         token, _ = request_token(srv.c2s_port, "alice", ua)
         time.sleep(4.1)  # whole seconds count: 1 or 2 s of its 6 are left
         # §4.4: less than half its life left: a login with it brings a new one.
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         ok = st.fast(token)
         assert ok.tag == q(NS_SASL2, "success")
         new = ok.find(q(NS_FAST, "token"))
@@ -370,32 +363,27 @@ def test_xep0484_expired_token_is_rejected_and_rotation(tmp_path):
         # The old token still works until the new one is used (the client may
         # have missed <success/>); it is still due, so another token comes, and
         # the unused one before it is dropped (§4.4 "SHOULD invalidate").
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         ok = st.fast(token)
         assert ok.tag == q(NS_SASL2, "success")
         newer = ok.find(q(NS_FAST, "token")).get("token")
         assert newer not in (token, new.get("token"))
         st.close()
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         assert failure_conditions(st.fast(new.get("token"))) == [q(NS_SASL, "not-authorized")]
         st.close()
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         ok = st.fast(newer)
         assert ok.tag == q(NS_SASL2, "success")
         assert ok.find(q(NS_FAST, "token")) is None  # fresh: no rotation
         st.close()
         # ...and not after (§4.4: earlier tokens are invalidated on use of a later one).
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         assert failure_conditions(st.fast(token)) == [q(NS_SASL, "not-authorized")]
         st.close()
         # Expiry: after its lifetime the newest token fails too.
         time.sleep(6.5)
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         assert failure_conditions(st.fast(newer)) == [q(NS_SASL, "not-authorized")]
         st.close()
 
@@ -408,8 +396,7 @@ def test_xep0484_failed_token_logins_count_toward_the_auth_failure_limit(tmp_pat
         srv.add_user("alice")
         ua = str(uuid.uuid4())
         token, _ = request_token(srv.c2s_port, "alice", ua)
-        st = Sasl2Stream(srv.c2s_port, "alice", ua)
-        st.secure()
+        st = connect(srv.c2s_port, "alice", ua)
         for _ in range(2):
             assert failure_conditions(st.fast("guess")) == [q(NS_SASL, "not-authorized")]
         # The limit is reached: even the right token gets temporary-auth-failure.
