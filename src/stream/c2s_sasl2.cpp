@@ -109,6 +109,10 @@ asio::awaitable<void> C2sSession::on_sasl2_authenticate(const xml::ElementPtr& e
 }
 
 asio::awaitable<void> C2sSession::on_sasl2_response(const xml::Element& el) {
+    if (!sasl_) {
+        sasl_fail(auth::SaslFailure::malformed_request, "no challenge to respond to");
+        co_return;
+    }
     auto data = sasl2::decode_payload(el);
     if (!data) {
         sasl_fail(auth::SaslFailure::incorrect_encoding, "bad base64");
