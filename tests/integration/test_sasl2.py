@@ -143,7 +143,7 @@ def test_xep0388_2_1_features_offer_sasl2_with_bind2_sm_and_fast_after_tls(serve
     assert b is not None
     vars_ = {f.get("var") for f in b.find(q(NS_BIND2, "inline")).findall(q(NS_BIND2, "feature"))}
     assert {NS_CARBONS, NS_SM, "urn:xmpp:csi:0"} <= vars_, vars_
-    # XEP-0198 §? (SASL2 integration): <sm/> inline for resumption.
+    # XEP-0198 v1.6.1, SASL2 integration: <sm/> inline for resumption.
     assert inline.find(q(NS_SM, "sm")) is not None
     # XEP-0484 §4.1: FAST with at least HT-SHA-256-NONE.
     fast = inline.find(q(NS_FAST, "fast"))
