@@ -104,17 +104,17 @@ TEST(Sasl2Parse, Errors) {
 }
 
 TEST(Sasl2Build, Xep0388_2_6_Answers) {
-    EXPECT_EQ(str(*challenge("abc")), "<challenge xmlns='urn:xmpp:sasl:2'>YWJj</challenge>");
+    EXPECT_EQ(str(*challenge("abc")), "<challenge xmlns=\"urn:xmpp:sasl:2\">YWJj</challenge>");
     EXPECT_EQ(str(*failure(auth::SaslFailure::not_authorized, "bad password")),
-              "<failure xmlns='urn:xmpp:sasl:2'><not-authorized "
-              "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><text>bad password</text></failure>");
+              "<failure xmlns=\"urn:xmpp:sasl:2\"><not-authorized "
+              "xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\"/><text>bad password</text></failure>");
     EXPECT_EQ(str(*failure(auth::SaslFailure::aborted, "")),
-              "<failure xmlns='urn:xmpp:sasl:2'><aborted xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></failure>");
+              "<failure xmlns=\"urn:xmpp:sasl:2\"><aborted xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\"/></failure>");
     EXPECT_EQ(str(*success("v=x", "juliet@example.org")),
-              "<success xmlns='urn:xmpp:sasl:2'><additional-data>dj14</additional-data>"
+              "<success xmlns=\"urn:xmpp:sasl:2\"><additional-data>dj14</additional-data>"
               "<authorization-identifier>juliet@example.org</authorization-identifier></success>");
     EXPECT_EQ(str(*success("", "juliet@example.org/r")),
-              "<success xmlns='urn:xmpp:sasl:2'>"
+              "<success xmlns=\"urn:xmpp:sasl:2\">"
               "<authorization-identifier>juliet@example.org/r</authorization-identifier></success>");
 }
 
