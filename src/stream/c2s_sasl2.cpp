@@ -41,6 +41,20 @@ std::string xep0082(std::int64_t unix_seconds) {
 
 }  // namespace
 
+bool C2sSession::fast_store_ok(const Error* err, const std::string& bare, bool fail_auth) {
+    if (state_ == State::closed) {
+        return false;
+    }
+    if (err) {
+        spdlog::error("[{}] FAST tokens of {}: {}", id(), bare, err->message);
+        if (fail_auth) {
+            sasl_fail(auth::SaslFailure::temporary_auth_failure, "storage failure");
+        }
+        return false;
+    }
+    return true;
+}
+
 bool C2sSession::fast_offered() const {
     // XEP-0484 §7: FAST only over an encrypted connection.
     return secure() && svc_.config.fast_token_lifetime > 0;
@@ -161,12 +175,7 @@ asio::awaitable<void> C2sSession::sasl2_fast(const auth::fast::HtMechanism& m,
     state_ = State::authenticating;
     const std::string client = a.user_agent_id;
     auto slots = co_await svc_.storage.fast_tokens().get(bare, client);
-    if (state_ == State::closed) {
-        co_return;
-    }
-    if (!slots) {
-        spdlog::error("[{}] FAST tokens of {}: {}", id(), bare, slots.error().message);
-        sasl_fail(auth::SaslFailure::temporary_auth_failure, "storage failure");
+    if (!fast_store_ok(slots ? nullptr : &slots.error(), bare, true)) {
         co_return;
     }
     const auto now = unix_now();
@@ -191,12 +200,7 @@ asio::awaitable<void> C2sSession::sasl2_fast(const auth::fast::HtMechanism& m,
     }
     if (a.fast_invalidate || match == auth::fast::Match::next || rotate) {
         auto stored = co_await svc_.storage.fast_tokens().put(bare, client, after);
-        if (state_ == State::closed) {
-            co_return;
-        }
-        if (!stored) {
-            spdlog::error("[{}] FAST tokens of {}: {}", id(), bare, stored.error().message);
-            sasl_fail(auth::SaslFailure::temporary_auth_failure, "storage failure");
+        if (!fast_store_ok(stored ? nullptr : &stored.error(), bare, true)) {
             co_return;
         }
     }
@@ -282,11 +286,7 @@ asio::awaitable<void> C2sSession::issue_fast_token(const std::string& bare, Sasl
         slots = std::move(*outcome.token_slots);
     } else {
         auto got = co_await svc_.storage.fast_tokens().get(bare, client);
-        if (state_ == State::closed) {
-            co_return;
-        }
-        if (!got) {
-            spdlog::error("[{}] FAST tokens of {}: {}", id(), bare, got.error().message);
+        if (!fast_store_ok(got ? nullptr : &got.error(), bare, false)) {
             co_return;
         }
         slots = std::move(*got);
@@ -297,11 +297,7 @@ asio::awaitable<void> C2sSession::issue_fast_token(const std::string& bare, Sasl
                                     static_cast<std::int64_t>(svc_.config.fast_token_lifetime));
     slots.next = t;
     auto stored = co_await svc_.storage.fast_tokens().put(bare, client, slots);
-    if (state_ == State::closed) {
-        co_return;
-    }
-    if (!stored) {
-        spdlog::error("[{}] FAST tokens of {}: {}", id(), bare, stored.error().message);
+    if (!fast_store_ok(stored ? nullptr : &stored.error(), bare, false)) {
         co_return;
     }
     outcome.token = std::move(t);

@@ -25,6 +25,7 @@
 #include "auth/fast.hpp"
 #include "auth/sasl.hpp"
 #include "core/idle_sweep.hpp"
+#include "core/result.hpp"
 #include "core/session.hpp"
 #include "stream/sasl2.hpp"
 #include "stream/stream_management.hpp"
@@ -124,6 +125,10 @@ private:
         std::optional<auth::fast::TokenSlots> token_slots;  // the client's, after a FAST login
     };
     bool fast_offered() const;
+    // After an awaited FAST token-store call: false when the stream ended
+    // meanwhile or `err` is set (logged; the attempt fails with
+    // temporary-auth-failure when `fail_auth`).
+    bool fast_store_ok(const Error* err, const std::string& bare, bool fail_auth);
     void add_sasl2_feature(xml::Element& features, const std::vector<std::string>& mechanisms,
                            const auth::ChannelBindings& cb);
     boost::asio::awaitable<void> on_sasl2_authenticate(const xml::ElementPtr& el);
