@@ -389,6 +389,7 @@ Result<Config> load_config(const std::string& path) {
         PARLEY_TRY(r.get("stream_opens_per_minute", c.stream_opens_per_minute));
         PARLEY_TRY(r.get("sm_resume_timeout", c.sm_resume_timeout));
         PARLEY_TRY(r.get("sm_max_unacked", c.sm_max_unacked));
+        PARLEY_TRY(r.get("fast_token_lifetime", c.fast_token_lifetime));
         PARLEY_TRY(r.check_unknown());
     }
     {

@@ -95,6 +95,9 @@ struct Config {
     // resumption), and how many unacknowledged stanzas it may hold.
     std::size_t sm_resume_timeout = 300;
     std::size_t sm_max_unacked = 1000;
+    // XEP-0484 FAST: seconds a token is valid (0 = FAST not offered). A
+    // token used in the second half of its life is replaced by a new one.
+    std::size_t fast_token_lifetime = 14 * 24 * 3600;
 
     // TLS: a PEM certificate chain and key used for every host; when empty,
     // a self-signed certificate per host is generated under data_dir/certs.

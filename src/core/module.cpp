@@ -173,6 +173,24 @@ const NonzaHandler* HookTable::nonza(std::string_view ns) const {
     return it == nonza_.end() ? nullptr : &it->second;
 }
 
+void ModuleContext::on_bind_inline(std::string ns, BindInlineHandler h) {
+    table_.bind_inline_[std::move(ns)] = std::move(h);
+}
+
+const BindInlineHandler* HookTable::bind_inline(std::string_view ns) const {
+    auto it = bind_inline_.find(ns);
+    return it == bind_inline_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> HookTable::bind_inline_features() const {
+    std::vector<std::string> out;
+    out.reserve(bind_inline_.size());
+    for (const auto& [ns, h] : bind_inline_) {
+        out.push_back(ns);
+    }
+    return out;
+}
+
 void ModuleContext::hook(StanzaHook hook, Priority p, StanzaHandler h) {
     auto& list = table_.stanza_[static_cast<int>(hook)];
     list.push_back({static_cast<int>(p), std::move(h)});

@@ -168,6 +168,13 @@ using IqHandler = std::function<Awaitable<void>(IqRequest&)>;
 // session's thread, in stream order.
 using NonzaHandler = std::function<void(Session&, const xml::Element&)>;
 using StanzaHandler = std::function<Awaitable<Handled>(StanzaEvent&)>;
+// A session feature a client may enable inline in a XEP-0386 Bind 2 request
+// (e.g. XEP-0280 carbons, XEP-0352 client state): called on the session's
+// thread right after its resource is bound, before the SASL2 <success/> is
+// sent, with the request's element in the feature's namespace and the
+// <bound/> element, to which it may add its answer. Synchronous: nothing may
+// reach the client between the binding and <success/>.
+using BindInlineHandler = std::function<void(Session&, const xml::Element& request, xml::Element& bound)>;
 
 // Session lifecycle: bound (resource bound, in the registry), available
 // (the resource became able to take messages: its first available presence
@@ -255,6 +262,10 @@ public:
     const IqHandler* iq(IqType type, IqScope scope, std::string_view ns, std::string_view name) const;
     // The handler of nonzas in `ns`, or null.
     const NonzaHandler* nonza(std::string_view ns) const;
+    // The XEP-0386 inline feature handler for `ns`, or null.
+    const BindInlineHandler* bind_inline(std::string_view ns) const;
+    // The namespaces listed as <feature var=.../> in Bind 2's <inline/>.
+    std::vector<std::string> bind_inline_features() const;
     // Runs the hook's handlers by priority until one returns Handled::yes.
     Awaitable<Handled> run(StanzaHook hook, StanzaEvent& ev) const;
     // True when a module hooked `hook` (callers skip run() when not).
@@ -285,6 +296,7 @@ private:
     std::vector<SessionHandler> session_[static_cast<int>(SessionHook::count_)];
     std::vector<UserHandler> user_removed_;
     std::map<std::string, NonzaHandler, std::less<>> nonza_;
+    std::map<std::string, BindInlineHandler, std::less<>> bind_inline_;
     std::set<std::string> features_;
     std::set<std::string> account_features_;
     std::set<Identity> identities_;
@@ -323,6 +335,10 @@ public:
     void on_session(SessionHook hook, SessionHandler h);
     // Nonzas in `ns` on this host's bound client streams (one module per namespace).
     void on_nonza(std::string ns, NonzaHandler h);
+    // A feature the client may enable inside a XEP-0386 Bind 2 request: `ns`
+    // is advertised in the Bind 2 stream feature's <inline/> and `h` runs
+    // for the request's child in `ns` (one module per namespace).
+    void on_bind_inline(std::string ns, BindInlineHandler h);
     void on_user_removed(UserHandler h);
     // Claims a whole domain for this module: every stanza addressed to
     // `domain` or to a JID at it goes to `h`, on the thread that routes it

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "auth/credentials.hpp"
+#include "auth/fast.hpp"
 #include "core/result.hpp"
 
 namespace parley::storage {
@@ -277,6 +278,20 @@ public:
     virtual Task<std::size_t> purge(const std::string& owner, const std::string& node) = 0;
 };
 
+// --- XEP-0484 FAST tokens ------------------------------------------------
+// Per account and client (the XEP-0388 <user-agent id/>): the two token
+// slots of XEP-0484 §6.1 (auth/fast.hpp). Tokens are kept as issued: the
+// HT mechanisms use the token itself as the HMAC key.
+class FastTokenStore {
+public:
+    virtual ~FastTokenStore() = default;
+    // Empty slots when the client has no token.
+    virtual Task<auth::fast::TokenSlots> get(const std::string& user, const std::string& client) = 0;
+    // Replaces both slots; empty slots remove the client's tokens.
+    virtual Task<Unit> put(const std::string& user, const std::string& client,
+                           const auth::fast::TokenSlots& slots) = 0;
+};
+
 // All stores of one backend, opened together.
 class Storage {
 public:
@@ -288,6 +303,7 @@ public:
     virtual MucStore& muc() = 0;
     virtual ArchiveStore& archive() = 0;
     virtual PubSubStore& pubsub() = 0;
+    virtual FastTokenStore& fast_tokens() = 0;
 };
 
 struct StorageOptions {

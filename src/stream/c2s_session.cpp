@@ -276,9 +276,11 @@ void C2sSession::send_features() {
         if (tls_ok) {
             const auto cb = channel_bindings();
             auto& mechs = features->add("mechanisms", std::string(ns::sasl));
-            for (const auto& m : auth::offered_mechanisms(secure(), cb)) {
+            const auto offered = auth::offered_mechanisms(secure(), cb);
+            for (const auto& m : offered) {
                 mechs.add_text_child("mechanism", std::string(ns::sasl), m);
             }
+            add_sasl2_feature(*features, offered, cb);  // XEP-0388
             if (cb.any()) {
                 // XEP-0440: which channel-binding types this server supports.
                 auto& types = features->add("sasl-channel-binding", std::string(ns::sasl_cb));
@@ -296,9 +298,13 @@ void C2sSession::send_features() {
             }
         }
     } else {
-        features->add("bind", std::string(ns::bind));
-        features->add("session", std::string(ns::session)).add("optional", std::string(ns::session));
-        features->add("sm", std::string(ns::sm));  // XEP-0198 §2
+        if (state_ != State::bound) {  // bound already by XEP-0386 Bind 2
+            features->add("bind", std::string(ns::bind));
+            features->add("session", std::string(ns::session)).add("optional", std::string(ns::session));
+        }
+        if (!sm_) {
+            features->add("sm", std::string(ns::sm));  // XEP-0198 §2
+        }
         for (const auto& f : table_->stream_features()) {
             features->add_child(f->deep_copy());
         }
@@ -426,6 +432,8 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
                 co_await on_starttls();
             } else if (el->is("auth", ns::sasl) && user_.empty()) {
                 co_await on_auth(*el);
+            } else if (el->is("authenticate", sasl2::kNs) && user_.empty()) {
+                co_await on_sasl2_authenticate(el);
             } else if (el->is("resume", ns::sm) && !user_.empty()) {
                 co_await on_resume(*el);
             } else if (el->is("enable", ns::sm) && !user_.empty()) {
@@ -437,9 +445,13 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
             }
             break;
         case State::authenticating:
-            if (el->is("response", ns::sasl)) {
+            if (sasl2_ && el->is("response", sasl2::kNs)) {
+                co_await on_sasl2_response(*el);
+            } else if (sasl2_ && el->is("abort", sasl2::kNs)) {
+                sasl_fail(auth::SaslFailure::aborted, "client aborted");
+            } else if (!sasl2_ && el->is("response", ns::sasl)) {
                 co_await on_sasl_response(*el);
-            } else if (el->is("abort", ns::sasl)) {
+            } else if (!sasl2_ && el->is("abort", ns::sasl)) {
                 sasl_fail(auth::SaslFailure::aborted, "client aborted");
             } else {
                 close({StreamCondition::not_authorized, "SASL negotiation in progress"});
@@ -548,7 +560,7 @@ asio::awaitable<void> C2sSession::sasl_continue(auth::SaslStep step) {
                 continue;
             }
             case auth::SaslStep::Kind::challenge:
-                send(*sasl_element("challenge", step.data, false));
+                send(sasl2_ ? *sasl2::challenge(step.data) : *sasl_element("challenge", step.data, false));
                 co_return;
             case auth::SaslStep::Kind::success: {
                 auto bare = step.username + "@" + host_;
@@ -558,6 +570,14 @@ asio::awaitable<void> C2sSession::sasl_continue(auth::SaslStep step) {
                         sasl_fail(auth::SaslFailure::invalid_authzid, "authzid " + step.authzid);
                         co_return;
                     }
+                }
+                if (sasl2_) {
+                    // XEP-0388 §2.6.1: inline requests, then <success/>, no restart.
+                    SaslOutcome outcome;
+                    outcome.additional_data = std::move(step.data);
+                    const std::string username = step.username;
+                    co_await sasl2_succeeded(username, outcome);
+                    co_return;
                 }
                 user_ = step.username;
                 sasl_.reset();
@@ -578,9 +598,16 @@ asio::awaitable<void> C2sSession::sasl_continue(auth::SaslStep step) {
 void C2sSession::sasl_fail(auth::SaslFailure f, const std::string& why) {
     sasl_.reset();
     state_ = State::negotiating;
-    auto failure = xml::Element::make("failure", std::string(ns::sasl));
-    failure->add(std::string(auth::to_string(f)), std::string(ns::sasl));
-    send(*failure);
+    if (sasl2_) {
+        // XEP-0388 §2.6.2; the reason only where it reveals nothing about the account.
+        const bool say_why = f != auth::SaslFailure::not_authorized;
+        send(*sasl2::failure(f, say_why ? why : std::string()));
+        sasl2_.reset();
+    } else {
+        auto failure = xml::Element::make("failure", std::string(ns::sasl));
+        failure->add(std::string(auth::to_string(f)), std::string(ns::sasl));
+        send(*failure);
+    }
     auto who = sasl_user_.empty() ? std::string("(unknown user)") : sasl_user_ + "@" + host_;
     spdlog::info("[{}] authentication of {} from {} failed: <{}/> {}", id(), who,
                  channel_->remote_address(), auth::to_string(f), why);
@@ -816,10 +843,11 @@ void C2sSession::on_sm_element(const xml::Element& el) {
     send(*sm_failed("feature-not-implemented"));
 }
 
-void C2sSession::on_enable(const xml::Element& el) {
+void C2sSession::on_enable(const xml::Element& el) { send(*enable_sm(el)); }
+
+xml::ElementPtr C2sSession::enable_sm(const xml::Element& el) {
     if (sm_) {
-        send(*sm_failed("unexpected-request"));  // §3: once per stream
-        return;
+        return sm_failed("unexpected-request");  // §3: once per stream
     }
     const auto resume_attr = el.attr_or("resume");
     const bool resumable =
@@ -833,8 +861,8 @@ void C2sSession::on_enable(const xml::Element& el) {
         svc_.resumable.add(sm_->id(), jid().bare_str(),
                            std::static_pointer_cast<C2sSession>(shared_from_this()));
     }
-    send(*enabled);
     spdlog::debug("[{}] stream management enabled{}", id(), resumable ? ", resumable" : "");
+    return enabled;
 }
 
 void C2sSession::request_ack() {
@@ -892,14 +920,24 @@ std::optional<C2sSession::Handover> C2sSession::hand_over(
 }
 
 asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
+    auto answer = co_await resume_session(el);
+    if (!answer) {
+        co_return;
+    }
+    send(*answer);
+    if (state_ == State::bound) {
+        resend_after_resume();
+    }
+}
+
+asio::awaitable<xml::ElementPtr> C2sSession::resume_session(const xml::Element& el) {
     const std::string previd(el.attr_or("previd"));
     const auto h = parse_count(el.attr_or("h"));
     const std::string bare = user_ + "@" + host_;
     auto old = h ? svc_.resumable.find(previd, bare) : nullptr;
     if (!old) {
         // §5: unknown, expired or someone else's session; the client binds afresh.
-        send(*sm_failed("item-not-found"));
-        co_return;
+        co_return sm_failed("item-not-found");
     }
     state_ = State::resuming;
     auto self = std::static_pointer_cast<C2sSession>(shared_from_this());
@@ -907,12 +945,11 @@ asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
     const auto old_executor = old->executor();  // named: no temporaries in a co_await (GCC 12)
     auto handover = co_await run_on(old_executor, std::move(take));
     if (state_ != State::resuming) {
-        co_return;  // this connection ended meanwhile
+        co_return nullptr;  // this connection ended meanwhile
     }
     if (!handover) {
         state_ = State::negotiating;
-        send(*sm_failed("item-not-found"));
-        co_return;
+        co_return sm_failed("item-not-found");
     }
     set_jid(std::move(handover->jid));
     set_ext(std::move(handover->ext));
@@ -924,12 +961,15 @@ asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
         close({StreamCondition::undefined_condition,
                fmt::format("resumed acknowledging {} stanzas, {} were sent", *h, sm_->sent_count())});
         co_await on_closed();
-        co_return;
+        co_return nullptr;
     }
     auto resumed = sm_element("resumed");
     resumed->set_attr("h", std::to_string(sm_->handled()));
     resumed->set_attr("previd", sm_->id());
-    send(*resumed);
+    co_return resumed;
+}
+
+void C2sSession::resend_after_resume() {
     // §5: everything the client did not acknowledge, again, in order.
     for (const auto& s : sm_->unacked()) {
         send(*s.stanza);

@@ -22,9 +22,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/fast.hpp"
 #include "auth/sasl.hpp"
 #include "core/idle_sweep.hpp"
+#include "core/result.hpp"
 #include "core/session.hpp"
+#include "stream/sasl2.hpp"
 #include "stream/stream_management.hpp"
 #include "xml/stream_parser.hpp"
 
@@ -113,6 +116,28 @@ private:
     boost::asio::awaitable<void> on_sasl_response(const xml::Element& el);
     boost::asio::awaitable<void> sasl_continue(auth::SaslStep step);
     void sasl_fail(auth::SaslFailure f, const std::string& why);
+
+    // XEP-0388 SASL2 with XEP-0386 Bind 2, XEP-0198 inline and XEP-0484
+    // FAST (stream/c2s_sasl2.cpp).
+    struct SaslOutcome {
+        std::string additional_data;                        // for <success/>
+        std::optional<auth::fast::Token> token;             // issued in this <success/>
+        std::optional<auth::fast::TokenSlots> token_slots;  // the client's, after a FAST login
+    };
+    bool fast_offered() const;
+    // After an awaited FAST token-store call: false when the stream ended
+    // meanwhile or `err` is set (logged; the attempt fails with
+    // temporary-auth-failure when `fail_auth`).
+    bool fast_store_ok(const Error* err, const std::string& bare, bool fail_auth);
+    void add_sasl2_feature(xml::Element& features, const std::vector<std::string>& mechanisms,
+                           const auth::ChannelBindings& cb);
+    boost::asio::awaitable<void> on_sasl2_authenticate(const xml::ElementPtr& el);
+    boost::asio::awaitable<void> on_sasl2_response(const xml::Element& el);
+    boost::asio::awaitable<void> sasl2_fast(const auth::fast::HtMechanism& m,
+                                            const auth::ChannelBindings& cb);
+    boost::asio::awaitable<void> sasl2_succeeded(const std::string& username, SaslOutcome& outcome);
+    boost::asio::awaitable<void> issue_fast_token(const std::string& bare, SaslOutcome& outcome);
+    xml::ElementPtr bind2(const sasl2::BindRequest& req);
     boost::asio::awaitable<void> on_pre_bind_iq(const xml::Element& iq);
     boost::asio::awaitable<void> on_bind(const xml::Element& iq);
     boost::asio::awaitable<void> on_stanza(xml::ElementPtr stanza);
@@ -130,7 +155,14 @@ private:
     // XEP-0198 stream management (stream/stream_management.hpp holds the counts).
     void on_sm_element(const xml::Element& el);
     void on_enable(const xml::Element& el);
+    // Enables stream management (XEP-0198 §3); returns <enabled/> or <failed/>.
+    xml::ElementPtr enable_sm(const xml::Element& el);
     boost::asio::awaitable<void> on_resume(const xml::Element& el);
+    // Takes over the session named by <resume/> (§5). Returns <resumed/>
+    // (state_ is then bound: send it, then resend_after_resume()) or
+    // <failed/>; null when this stream ended meanwhile.
+    boost::asio::awaitable<xml::ElementPtr> resume_session(const xml::Element& el);
+    void resend_after_resume();
     void request_ack();
     boost::asio::awaitable<void> hibernate();
     // On the thread of a session being resumed elsewhere: ends it here and
@@ -157,6 +189,7 @@ private:
     std::string stream_id_;
     std::string lang_;
     std::unique_ptr<auth::Mechanism> sasl_;
+    std::optional<sasl2::Exchange> sasl2_;  // a SASL2 <authenticate/> in progress
     std::string sasl_user_;  // the normalized localpart being authenticated
     std::string user_;       // localpart after authentication
     int sasl_failures_ = 0;

@@ -1,6 +1,7 @@
 // XEP-0280 Message Carbons v1.0.1:
 //   §3 the "urn:xmpp:carbons:2" server disco feature;
-//   §4/§5 enable and disable per session (repeating either is not an error,
+//   §4/§5 enable and disable per session (also inline in a XEP-0386 Bind 2
+//         request, ModuleContext::on_bind_inline) (repeating either is not an error,
 //         §11.1; only a local client may ask, else not-allowed);
 //   §6 which messages are copied (carbon_copy.hpp), §7 <private/>, and
 //      XEP-0334 v0.3.0 §4 <no-copy/>;
@@ -66,6 +67,13 @@ public:
             ctx.on_iq(IqType::set, scope, ns::carbons, "disable",
                       [](IqRequest& req) { return toggle(req, false); });
         }
+        // XEP-0386 §2.2: <enable/> inside a Bind 2 request; it cannot fail
+        // and needs no answer in <bound/>.
+        ctx.on_bind_inline(std::string(ns::carbons), [](Session& s, const xml::Element& req, xml::Element&) {
+            if (req.name() == "enable") {
+                s.ext<CarbonsState>().enabled = true;
+            }
+        });
         ctx.hook(StanzaHook::message_from_client, Priority::archive,
                  [](StanzaEvent& ev) { return sent(ev); });
         ctx.hook(StanzaHook::message_to_bare, Priority::archive,

@@ -158,6 +158,7 @@ Task<bool> SqliteAccountStore::remove(const std::string& user) {
         db.query("DELETE FROM archive WHERE owner = ?1").text(1, user).exec();
         db.query("DELETE FROM pubsub_items WHERE owner = ?1").text(1, user).exec();
         db.query("DELETE FROM pubsub_nodes WHERE owner = ?1").text(1, user).exec();
+        db.query("DELETE FROM fast_tokens WHERE user = ?1").text(1, user).exec();
         tx.commit();
         return existed;
     });

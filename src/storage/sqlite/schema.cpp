@@ -150,6 +150,18 @@ CREATE TABLE pubsub_items (
 CREATE UNIQUE INDEX pubsub_items_by_id ON pubsub_items (owner, node, id);
 CREATE INDEX pubsub_items_by_node ON pubsub_items (owner, node, seq);
 )sql"},
+    // 5: XEP-0484 FAST tokens, two slots per account and client.
+    {5, R"sql(
+CREATE TABLE fast_tokens (
+    user      TEXT NOT NULL,      -- bare JID
+    client    TEXT NOT NULL,      -- the XEP-0388 <user-agent id/>
+    slot      INTEGER NOT NULL CHECK (slot IN (0, 1)),  -- 0 current, 1 next
+    token     BLOB NOT NULL,
+    mechanism TEXT NOT NULL,
+    expiry    INTEGER NOT NULL,   -- Unix seconds
+    PRIMARY KEY (user, client, slot)
+) WITHOUT ROWID;
+)sql"},
 };
 
 std::int64_t pragma_int(Database& db, const char* sql) {

@@ -22,7 +22,8 @@ public:
           keyval_(backend_),
           muc_(backend_),
           archive_(backend_),
-          pubsub_(backend_) {}
+          pubsub_(backend_),
+          fast_tokens_(backend_) {}
 
     AccountStore& accounts() override { return accounts_; }
     RosterStore& roster() override { return roster_; }
@@ -31,6 +32,7 @@ public:
     MucStore& muc() override { return muc_; }
     ArchiveStore& archive() override { return archive_; }
     PubSubStore& pubsub() override { return pubsub_; }
+    FastTokenStore& fast_tokens() override { return fast_tokens_; }
 
 private:
     Backend backend_;
@@ -41,6 +43,7 @@ private:
     SqliteMucStore muc_;
     SqliteArchiveStore archive_;
     SqlitePubSubStore pubsub_;
+    SqliteFastTokenStore fast_tokens_;
 };
 
 }  // namespace

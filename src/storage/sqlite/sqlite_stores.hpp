@@ -147,6 +147,17 @@ private:
     Backend& backend_;
 };
 
+class SqliteFastTokenStore final : public FastTokenStore {
+public:
+    explicit SqliteFastTokenStore(Backend& backend) : backend_(backend) {}
+    Task<auth::fast::TokenSlots> get(const std::string& user, const std::string& client) override;
+    Task<Unit> put(const std::string& user, const std::string& client,
+                   const auth::fast::TokenSlots& slots) override;
+
+private:
+    Backend& backend_;
+};
+
 // Opens the database file, applies the settings and migrations, and starts
 // the pool thread. Called by open_storage() for backend "sqlite".
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const StorageOptions& opts);

@@ -115,6 +115,7 @@ TEST_F(SqliteBackendTest, Migrations2And3_AddMucRoomsAndTheArchiveToAVersion1Dat
         raw.exec("DROP TABLE pubsub_items");
         raw.exec("DROP TABLE pubsub_nodes");
         raw.exec("DELETE FROM sqlite_sequence WHERE name = 'pubsub_items'");
+        raw.exec("DROP TABLE fast_tokens");
         raw.exec("PRAGMA user_version = 1");
     }
     create_database();
@@ -130,6 +131,10 @@ TEST_F(SqliteBackendTest, Migrations2And3_AddMucRoomsAndTheArchiveToAVersion1Dat
     EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                         "name IN ('pubsub_nodes', 'pubsub_items')"),
               "2");
+    // Migration 5: XEP-0484 FAST tokens.
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                        "name = 'fast_tokens'"),
+              "1");
 }
 
 TEST_F(SqliteBackendTest, MissingDirectory_SaysWhatToDo) {

@@ -85,6 +85,7 @@ protected:
     MucStore& muc() { return storage_->muc(); }
     ArchiveStore& archive() { return storage_->archive(); }
     PubSubStore& pubsub() { return storage_->pubsub(); }
+    FastTokenStore& fast_tokens() { return storage_->fast_tokens(); }
 
     boost::asio::io_context ioc_;
     TempDir dir_;

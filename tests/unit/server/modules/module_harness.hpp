@@ -502,6 +502,23 @@ private:
     }
 };
 
+class MemFastTokens final : public storage::FastTokenStore {
+public:
+    storage::Task<auth::fast::TokenSlots> get(const std::string& user,
+                                              const std::string& client) override {
+        auto it = slots_.find({user, client});
+        co_return it == slots_.end() ? auth::fast::TokenSlots{} : it->second;
+    }
+    storage::Task<storage::Unit> put(const std::string& user, const std::string& client,
+                                     const auth::fast::TokenSlots& slots) override {
+        slots_[{user, client}] = slots;
+        co_return storage::Unit{};
+    }
+
+private:
+    std::map<std::pair<std::string, std::string>, auth::fast::TokenSlots> slots_;
+};
+
 class MemStorage final : public storage::Storage {
 public:
     FailSwitch failing;          // accounts, roster, keyval
@@ -513,6 +530,7 @@ public:
     MemMuc muc_;
     MemArchive archive_{failing};
     MemPubSub pubsub_;
+    MemFastTokens fast_tokens_;
     storage::AccountStore& accounts() override { return accounts_; }
     storage::RosterStore& roster() override { return roster_; }
     storage::OfflineStore& offline() override { return offline_; }
@@ -520,6 +538,7 @@ public:
     storage::MucStore& muc() override { return muc_; }
     storage::ArchiveStore& archive() override { return archive_; }
     storage::PubSubStore& pubsub() override { return pubsub_; }
+    storage::FastTokenStore& fast_tokens() override { return fast_tokens_; }
 };
 
 // --- fake client session ------------------------------------------------------

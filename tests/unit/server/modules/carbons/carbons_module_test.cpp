@@ -3,6 +3,8 @@
 // §9 sent copies; XEP-0334 §4 <no-copy/>.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "modules/carbons/carbon_copy.hpp"
 #include "unit/server/modules/module_harness.hpp"
 
@@ -108,6 +110,25 @@ TEST_F(CarbonsModuleTest, Xep0280_9_SentCopyToOtherResourcesOnly) {
     EXPECT_EQ(inner->attr_or("to"), "juliet@example.org/balcony");
     EXPECT_EQ(inner->attr_or("id"), "s1");
     EXPECT_EQ(juliet->received.size(), 1u);
+}
+
+TEST_F(CarbonsModuleTest, Xep0386_EnabledInlineInBind2) {
+    // XEP-0386 §2.2: listed as an inline Bind 2 feature; <enable/> inside the
+    // bind request turns carbons on for the session, with nothing in <bound/>.
+    const auto vars = h.table().bind_inline_features();
+    EXPECT_NE(std::find(vars.begin(), vars.end(), kCarbons), vars.end());
+    const BindInlineHandler* inline_enable = h.table().bind_inline(kCarbons);
+    ASSERT_NE(inline_enable, nullptr);
+    auto bound = xml::Element::make("bound", "urn:xmpp:bind:0");
+    (*inline_enable)(*home, *X("<enable xmlns='urn:xmpp:carbons:2'/>"), *bound);
+    EXPECT_TRUE(bound->children().empty());
+    enable(*garden);
+    h.send("<message xmlns='jabber:client' from='romeo@example.org/garden' "
+           "to='juliet@example.org/balcony' type='chat' id='s2'><body>inline</body></message>",
+           garden.get());
+    const auto* inner = copied(*only(*home), "sent", *home);
+    ASSERT_NE(inner, nullptr);
+    EXPECT_EQ(inner->attr_or("id"), "s2");
 }
 
 TEST_F(CarbonsModuleTest, Xep0280_7_PrivateNotCopiedAndStrippedForRecipient) {
