@@ -40,7 +40,17 @@ public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     Connection(Stream stream, const Routes& routes, const Limits& limits)
-        : stream_(std::move(stream)), routes_(routes), limits_(limits) {}
+        : stream_(std::move(stream)), routes_(routes), limits_(limits) {
+        boost::system::error_code ec;
+        auto ep = lowest().socket().remote_endpoint(ec);
+        if (!ec) {
+            auto addr = ep.address();
+            if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+                addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+            }
+            remote_ = addr.to_string();
+        }
+    }
 
     asio::awaitable<void> run();
 
@@ -54,6 +64,8 @@ public:
     void set_body_limit(std::uint64_t bytes) override { body_limit_ = bytes; }
     bool body_done() const override { return parser_->is_done(); }
     bool responded() const override { return responded_; }
+    const std::string& remote_address() const override { return remote_; }
+    bool secure() const override { return kTls; }
 
     asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) override;
     asio::awaitable<bool> respond(Response& res) override;
@@ -80,6 +92,7 @@ private:
     bool responded_ = false;
     bool continue_sent_ = false;
     bool failed_ = false;
+    std::string remote_;
 };
 
 template <class Stream>

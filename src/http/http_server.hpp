@@ -82,6 +82,11 @@ public:
     virtual boost::asio::awaitable<bool> respond_stream(ResponseHead& head, std::uint64_t length,
                                                         const BodySource& source) = 0;
     virtual bool responded() const = 0;
+
+    // The client's address (for logs and per-address limits), and whether
+    // the request came over TLS (the HTTPS listener).
+    virtual const std::string& remote_address() const = 0;
+    virtual bool secure() const = 0;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;

@@ -25,6 +25,7 @@ std::unique_ptr<Module> make_pep_module();
 std::unique_ptr<Module> make_upload_module();
 std::unique_ptr<Module> make_proxy65_module();
 std::unique_ptr<Module> make_extdisco_module();
+std::unique_ptr<Module> make_bosh_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -70,6 +71,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
           "pending_timeout", "allowed_domains"}},
         {"extdisco", "XEP-0215 External Service Discovery (STUN/TURN)", true,
          mod::make_extdisco_module, {"services", "secret", "credential_ttl"}},
+        {"bosh", "XEP-0124 BOSH, XEP-0206 XMPP over BOSH (/http-bind)", true,
+         mod::make_bosh_module,
+         {"max_wait", "max_hold", "inactivity", "max_pause", "polling", "max_sessions_per_ip",
+          "cors_origin", "max_body_size"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
          true, mod::make_disco_module,

@@ -63,6 +63,8 @@ inline constexpr N http_upload = "urn:xmpp:http:upload:0";            // XEP-036
 inline constexpr N bytestreams = "http://jabber.org/protocol/bytestreams";  // XEP-0065
 inline constexpr N extdisco = "urn:xmpp:extdisco:2";                    // XEP-0215
 inline constexpr N chatstates = "http://jabber.org/protocol/chatstates";  // XEP-0085
+inline constexpr N httpbind = "http://jabber.org/protocol/httpbind";    // XEP-0124
+inline constexpr N xbosh = "urn:xmpp:xbosh";                            // XEP-0206
 
 // XEP-0060 Publish-Subscribe (§16.2 namespaces, §16.3 FORM_TYPEs) as PEP
 // (XEP-0163) uses it, and the payloads the server itself reads.
