@@ -10,7 +10,7 @@ namespace parley::mod::bosh {
 
 namespace {
 
-constexpr std::string_view kXmlLang = "http://www.w3.org/XML/1998/namespace lang";
+constexpr std::string_view kXmlLang = "xml:lang";  // as the parser names it
 const xml::AttrPrefix kXmppPrefix[] = {{"xmpp", ns::xbosh}};
 
 template <class T>

@@ -51,7 +51,7 @@ void add_headers(const Service& svc, Message& m) {
     m.set("X-Content-Type-Options", "nosniff");
     m.set("X-Frame-Options", "DENY");
     m.set("Referrer-Policy", "no-referrer");
-    m.set(field::content_security_policy, "default-src 'none'; frame-ancestors 'none'");
+    m.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
 }
 
 Awaitable<void> send(const Service& svc, http::Exchange& ex, status st, std::string body,
@@ -70,7 +70,7 @@ Awaitable<void> send_body(const Service& svc, http::Exchange& ex, std::string bo
 std::string new_sid() {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : auth::random_bytes(16)) {  // 128 bits: unguessable
+    for (unsigned char c : auth::crypto::random_bytes(16)) {  // 128 bits: unguessable
         out.push_back(kHex[c >> 4]);
         out.push_back(kHex[c & 15]);
     }

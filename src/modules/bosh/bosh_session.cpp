@@ -23,7 +23,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view kXmlLang = "http://www.w3.org/XML/1998/namespace lang";
+constexpr std::string_view kXmlLang = "xml:lang";  // as the parser names it
 
 }  // namespace
 
