@@ -365,7 +365,9 @@ void BoshSession::end() {
     drain_wake_.cancel();
     idle_timer_.cancel();
     wake_waiters();
-    table_->remove(p_.sid, p_.remote_address);
+    if (auto table = table_.lock()) {
+        table->remove(p_.sid, p_.remote_address);
+    }
     spdlog::debug("bosh {}: session ended", p_.sid);
 }
 

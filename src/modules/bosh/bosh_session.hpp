@@ -13,7 +13,8 @@
 //
 // Ownership: the SessionTable (sid -> session, shared by the module's
 // per-host instances), the C2sSession (as its channel) and each request in
-// progress hold shared pointers; timers hold weak ones.
+// progress hold shared pointers; timers and the session's link back to the
+// table are weak.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -147,7 +148,7 @@ private:
 
     boost::asio::any_io_executor ex_;
     Params p_;
-    std::shared_ptr<SessionTable> table_;
+    std::weak_ptr<SessionTable> table_;  // weak: the table holds the session
     RidWindow window_;
 
     std::deque<HeldPtr> held_;         // by rid, oldest first
