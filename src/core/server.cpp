@@ -352,6 +352,9 @@ Result<void> Server::start() {
     d.router = std::make_unique<Router>(d.sessions, *d.storage, d.workers.context(0).get_executor());
     d.net.http_routes = &d.http_routes;
     d.net.http_base_url = cfg.http.base_url(cfg.hosts.front());
+    d.net.start_client_stream = [&d](std::shared_ptr<ClientChannel> channel) {
+        C2sSession::start(*d.c2s, std::move(channel));
+    };
     auto m = d.load_modules();
     if (!m) {
         return m;

@@ -23,7 +23,7 @@
 #include "router/router.hpp"
 #include "storage/stores.hpp"
 #include "stream/stream_util.hpp"
-#include "transport/tcp_transport.hpp"
+#include "stream/tcp_channel.hpp"
 #include "xml/serializer.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/ns.hpp"
@@ -97,18 +97,25 @@ void ResumableSessions::remove(const std::string& id, const C2sSession* s) {
 }
 
 void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool direct_tls) {
-    auto ex = socket.get_executor();
-    auto session = std::make_shared<C2sSession>(services, std::move(socket));
+    const xml::ParserLimits limits{services.config.max_stanza_size, services.config.max_depth,
+                                   services.config.max_attributes};
+    SSL_CTX* tls = direct_tls ? services.tls.default_context().native_handle() : nullptr;
+    start(services, std::make_shared<TcpChannel>(std::move(socket), limits, tls));
+}
+
+void C2sSession::start(C2sServices& services, std::shared_ptr<ClientChannel> channel) {
+    auto ex = channel->executor();
+    auto session = std::make_shared<C2sSession>(services, std::move(channel));
     asio::co_spawn(
         ex,
-        [](std::shared_ptr<C2sSession> s, bool tls) -> asio::awaitable<void> {
+        [](std::shared_ptr<C2sSession> s) -> asio::awaitable<void> {
             IdleSweep* sweep = IdleSweep::current();  // the session's own thread
             if (sweep) {
                 sweep->join(*s);
             }
             bool failed = false;
             try {
-                co_await s->run(tls);
+                co_await s->run();
             } catch (const std::exception& e) {
                 // STYLE.md b.8: nothing escapes a session; close only this one.
                 spdlog::error("[{}] internal error: {}", s->id(), e.what());
@@ -121,56 +128,44 @@ void C2sSession::start(C2sServices& services, asio::ip::tcp::socket socket, bool
             if (sweep) {
                 sweep->leave(*s);
             }
-        }(std::move(session), direct_tls),
+        }(std::move(session)),
         asio::detached);
 }
 
-C2sSession::C2sSession(C2sServices& services, asio::ip::tcp::socket socket)
-    : Session("c2s-" + std::to_string(services.next_id.fetch_add(1)), socket.get_executor()),
+C2sSession::C2sSession(C2sServices& services, std::shared_ptr<ClientChannel> channel)
+    : Session("c2s-" + std::to_string(services.next_id.fetch_add(1)), channel->executor()),
       svc_(services),
-      transport_(std::make_shared<TcpTransport>(std::move(socket))),
-      parser_(xml::ParserLimits{services.config.max_stanza_size, services.config.max_depth,
-                                services.config.max_attributes}) {}
+      channel_(std::move(channel)) {}
 
 C2sSession::~C2sSession() = default;
 
 void C2sSession::release_idle_memory() {
-    parser_.release_if_idle();
-    transport_->release_idle_memory();
+    channel_->release_idle_memory();
     if (events_.empty()) {
         std::vector<xml::ParseEvent>().swap(events_);
     }
 }
 
-bool C2sSession::secure() const { return transport_->secure(); }
-std::string C2sSession::remote_address() const { return transport_->remote_address(); }
+bool C2sSession::secure() const { return channel_->secure(); }
+std::string C2sSession::remote_address() const { return channel_->remote_address(); }
 
-asio::awaitable<void> C2sSession::run(bool direct_tls) {
-    spdlog::debug("[{}] connection from {}{}", id(), transport_->remote_address(),
-                  direct_tls ? " (direct TLS)" : "");
+asio::awaitable<void> C2sSession::run() {
+    spdlog::debug("[{}] connection from {} ({})", id(), channel_->remote_address(), channel_->kind());
     // GCC 12 miscompiles co_await inside a condition: await into a local first.
-    bool handshake_ok = true;
-    if (direct_tls) {
-        handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
-    }
-    if (!handshake_ok) {
-        spdlog::info("[{}] TLS handshake with {} failed", id(), transport_->remote_address());
-        transport_->close();
+    const bool opened = co_await channel_->open();
+    if (!opened) {
+        spdlog::info("[{}] {} connection from {} failed to open (TLS handshake)", id(),
+                     channel_->kind(), channel_->remote_address());
         co_return;
     }
     while (state_ != State::closed) {
-        co_await transport_->readable();
-        auto bytes = transport_->read_now();
-        if (!bytes) {
+        events_.clear();
+        auto err = xml::ParseError::none;
+        const bool more = co_await channel_->read(events_, err);
+        if (!more) {
             break;
         }
-        if (bytes->empty()) {
-            continue;
-        }
-        // The bytes are in the thread's read buffer: parse them before any co_await.
         touch();
-        events_.clear();
-        auto err = parser_.feed(*bytes, events_);
         bool restarted = false;
         for (auto& ev : events_) {
             co_await handle_event(ev);
@@ -183,14 +178,14 @@ asio::awaitable<void> C2sSession::run(bool direct_tls) {
                 // discarded (it must wait for our answer first).
                 restart_ = false;
                 restarted = true;
-                parser_.reset();
+                channel_->restart();
                 break;
             }
         }
         events_.clear();
         if (!restarted && err != xml::ParseError::none && state_ != State::closed) {
             spdlog::info("[{}] {} from {}: {}", id(), xml::to_string(err),
-                         transport_->remote_address(), "closing the stream");
+                         channel_->remote_address(), "closing the stream");
             close({stream_condition(err), std::string(xml::to_string(err))});
         }
     }
@@ -215,8 +210,8 @@ asio::awaitable<bool> C2sSession::handle_event(xml::ParseEvent& ev) {
     if (std::holds_alternative<xml::StreamClose>(ev)) {
         // RFC 6120 §4.4: answer the close with ours, then end the connection.
         if (state_ != State::closed) {
-            transport_->write(xml::kStreamClose);
-            transport_->close_after_write();
+            channel_->write_close();
+            channel_->close_after_write();
             co_await on_closed();
         }
         co_return false;
@@ -238,7 +233,7 @@ bool C2sSession::on_stream_open(const xml::StreamOpen& open) {
     header->set_attr("id", stream_id_);
     header->set_attr("version", "1.0");
     header->set_attr("xml:lang", "en");
-    transport_->write(xml::stream_header(*header, ns::client));
+    channel_->write_header(*header);
     header_sent_ = true;
 
     if (!h.is("stream", ns::streams) || open.content_ns != ns::client) {
@@ -253,7 +248,7 @@ bool C2sSession::on_stream_open(const xml::StreamOpen& open) {
     }
     if (!first_header_seen_) {
         first_header_seen_ = true;  // restarts after TLS and SASL do not count
-        if (!svc_.stream_opens.hit(transport_->remote_address())) {
+        if (!svc_.stream_opens.hit(channel_->remote_address())) {
             close({StreamCondition::policy_violation, "too many connections from this address"});
             return false;
         }
@@ -272,14 +267,14 @@ void C2sSession::send_features() {
     auto features = xml::Element::make("features", std::string(ns::streams));
     const bool tls_ok = secure() || !svc_.config.require_encryption;
     if (user_.empty()) {
-        if (!secure()) {
+        if (channel_->can_starttls()) {
             auto& st = features->add("starttls", std::string(ns::tls));
             if (svc_.config.require_encryption) {
                 st.add("required", std::string(ns::tls));
             }
         }
         if (tls_ok) {
-            auto cb = secure() ? auth::channel_bindings(transport_->ssl()) : auth::ChannelBindings{};
+            const auto cb = channel_bindings();
             auto& mechs = features->add("mechanisms", std::string(ns::sasl));
             for (const auto& m : auth::offered_mechanisms(secure(), cb)) {
                 mechs.add_text_child("mechanism", std::string(ns::sasl), m);
@@ -311,8 +306,11 @@ void C2sSession::send_features() {
     send(*features);
 }
 
-void C2sSession::send(const xml::Element& e) {
-    transport_->write_with([&](std::string& out) { xml::serialize(e, out, {ns::client}); });
+void C2sSession::send(const xml::Element& e) { channel_->write(e); }
+
+auth::ChannelBindings C2sSession::channel_bindings() const {
+    SSL* ssl = channel_->ssl();
+    return ssl ? auth::channel_bindings(ssl) : auth::ChannelBindings{};
 }
 
 void C2sSession::deliver(const xml::ElementRef& stanza) {
@@ -357,7 +355,7 @@ void C2sSession::deliver_unfiltered(const xml::ElementRef& stanza) {
 }
 
 void C2sSession::deliver_prepared(const xml::ElementRef& stanza, const xml::Prepared& bytes) {
-    if (bytes.content_ns != ns::client || state_ != State::bound) {
+    if (state_ != State::bound) {
         deliver(stanza);
         return;
     }
@@ -365,14 +363,13 @@ void C2sSession::deliver_prepared(const xml::ElementRef& stanza, const xml::Prep
         return;
     }
     if (may_write()) {
-        const auto to = stanza->attr_or("to");
-        transport_->write_with([&](std::string& out) { xml::write_addressed(bytes, to, out); });
+        channel_->write_prepared(*stanza, bytes, stanza->attr_or("to"));
         sent_stanza(stanza);
     }
 }
 
 bool C2sSession::may_write() {
-    if (transport_->queued() > kMaxQueuedBytes) {
+    if (channel_->queued() > kMaxQueuedBytes) {
         // A client that does not read must not make the server hold an
         // unbounded backlog for it (RFC 6120 §4.9.3.17).
         close({StreamCondition::resource_constraint, "too much unread data queued for this client"});
@@ -407,16 +404,14 @@ void C2sSession::close(StreamError err) {
         auto header = xml::Element::make("stream", std::string(ns::streams));
         header->set_attr("id", random_hex(16));
         header->set_attr("version", "1.0");
-        transport_->write(xml::stream_header(*header, ns::client));
+        channel_->write_header(*header);
         header_sent_ = true;
     }
-    std::string out;
-    xml::serialize(*err.to_element(), out, {ns::client});
-    out += xml::kStreamClose;
-    transport_->write(out);
-    transport_->close_after_write();
+    channel_->write(*err.to_element());
+    channel_->write_close();
+    channel_->close_after_write();
     spdlog::info("[{}] stream error <{}/> to {}{}{}", id(), xmpp::to_string(err.condition),
-                 jid().empty() ? transport_->remote_address() : jid().str(),
+                 jid().empty() ? channel_->remote_address() : jid().str(),
                  err.text.empty() ? "" : ": ", err.text);
     state_ = State::closed;
 }
@@ -463,18 +458,17 @@ asio::awaitable<void> C2sSession::on_element(xml::ElementPtr el) {
 }
 
 asio::awaitable<void> C2sSession::on_starttls() {
-    if (secure()) {
+    if (!channel_->can_starttls()) {
         auto f = xml::Element::make("failure", std::string(ns::tls));
         send(*f);
-        close({StreamCondition::policy_violation, "TLS is already in use"});
+        close({StreamCondition::policy_violation,
+               secure() ? "TLS is already in use" : "STARTTLS is not available on this transport"});
         co_return;
     }
     send(*xml::Element::make("proceed", std::string(ns::tls)));
-    co_await transport_->drain();
-    const bool handshake_ok = co_await transport_->handshake(svc_.tls.default_context().native_handle());
+    const bool handshake_ok = co_await channel_->starttls(svc_.tls.default_context().native_handle());
     if (!handshake_ok) {
-        spdlog::info("[{}] STARTTLS handshake with {} failed", id(), transport_->remote_address());
-        transport_->close();
+        spdlog::info("[{}] STARTTLS handshake with {} failed", id(), channel_->remote_address());
         state_ = State::closed;
         co_return;
     }
@@ -490,12 +484,12 @@ asio::awaitable<void> C2sSession::on_auth(const xml::Element& el) {
         send(*f);
         co_return;
     }
-    if (svc_.auth_failures.blocked("ip:" + transport_->remote_address())) {
+    if (svc_.auth_failures.blocked("ip:" + channel_->remote_address())) {
         sasl_fail(auth::SaslFailure::temporary_auth_failure, "too many failed logins from this address");
         co_return;
     }
     auto name = el.attr_or("mechanism");
-    auto cb = secure() ? auth::channel_bindings(transport_->ssl()) : auth::ChannelBindings{};
+    const auto cb = channel_bindings();
     sasl_ = auth::make_mechanism(name, secure(), cb);
     if (!sasl_) {
         sasl_fail(auth::SaslFailure::invalid_mechanism, fmt::format("mechanism '{}'", name));
@@ -566,7 +560,7 @@ asio::awaitable<void> C2sSession::sasl_continue(auth::SaslStep step) {
                 sasl_.reset();
                 send(*sasl_element("success", step.data, false));
                 spdlog::info("[{}] {} authenticated from {}{}", id(), bare,
-                             transport_->remote_address(), secure() ? " (TLS)" : "");
+                             channel_->remote_address(), secure() ? " (TLS)" : "");
                 state_ = State::wait_header;
                 restart_ = true;
                 co_return;
@@ -586,9 +580,9 @@ void C2sSession::sasl_fail(auth::SaslFailure f, const std::string& why) {
     send(*failure);
     auto who = sasl_user_.empty() ? std::string("(unknown user)") : sasl_user_ + "@" + host_;
     spdlog::info("[{}] authentication of {} from {} failed: <{}/> {}", id(), who,
-                 transport_->remote_address(), auth::to_string(f), why);
+                 channel_->remote_address(), auth::to_string(f), why);
     if (f == auth::SaslFailure::not_authorized) {
-        svc_.auth_failures.hit("ip:" + transport_->remote_address());
+        svc_.auth_failures.hit("ip:" + channel_->remote_address());
         if (!sasl_user_.empty()) {
             svc_.auth_failures.hit("user:" + sasl_user_ + "@" + host_);
         }
@@ -759,8 +753,8 @@ asio::awaitable<void> C2sSession::on_stanza(xml::ElementPtr el) {
 
 asio::awaitable<void> C2sSession::on_closed() {
     if (state_ != State::closed && state_ != State::hibernating) {
-        transport_->write(xml::kStreamClose);
-        transport_->close_after_write();
+        channel_->write_close();
+        channel_->close_after_write();
     }
     bool was_bound = state_ == State::bound || state_ == State::hibernating ||
                      (state_ == State::closed && !jid().empty());
@@ -849,7 +843,7 @@ void C2sSession::request_ack() {
 
 asio::awaitable<void> C2sSession::hibernate() {
     state_ = State::hibernating;
-    transport_->close();
+    channel_->close();
     spdlog::info("[{}] {} lost its connection; keeping the session {} s for it to resume "
                  "(XEP-0198), {} stanzas unacknowledged",
                  id(), jid().str(), svc_.config.sm_resume_timeout, sm_->unacked().size());
@@ -878,7 +872,7 @@ std::optional<C2sSession::Handover> C2sSession::hand_over(
     if (state_ == State::bound) {
         // The old connection is still open (the client noticed the drop first).
         spdlog::info("[{}] {} resumed on another connection; closing this one", id(), jid().str());
-        transport_->close();
+        channel_->close();
     }
     state_ = State::closed;
     if (hibernation_) {
@@ -932,7 +926,7 @@ asio::awaitable<void> C2sSession::on_resume(const xml::Element& el) {
     }
     sm_->awaiting_ack = false;
     spdlog::info("[{}] {} resumed from {} (XEP-0198), {} stanzas sent again", id(), jid().str(),
-                 transport_->remote_address(), sm_->unacked().size());
+                 channel_->remote_address(), sm_->unacked().size());
     auto backlog = std::move(resume_backlog_);
     for (const auto& stanza : backlog) {
         send_stanza(stanza);

@@ -5,7 +5,9 @@
 //
 // One coroutine per connection reads, parses and handles stanzas in order;
 // the stream's state is one enum (STYLE.md b.9). The session lives on the
-// worker that accepted it; deliver() is called there by the router.
+// worker that accepted it; deliver() is called there by the router. What is
+// under the stream (TCP, a WebSocket, BOSH requests) is a ClientChannel
+// (stream/client_channel.hpp); the session never sees bytes or framing.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -30,7 +32,7 @@ namespace parley {
 
 struct Config;
 class Router;
-class TcpTransport;
+class ClientChannel;
 class TlsContexts;
 class Throttle;
 class HookTable;
@@ -75,8 +77,10 @@ class C2sSession final : public Session, private IdleSweep::Member {
 public:
     // Starts a session on the socket's executor; `direct_tls` handshakes first (XEP-0368).
     static void start(C2sServices& services, boost::asio::ip::tcp::socket socket, bool direct_tls);
+    // Starts a session over any channel, on the channel's executor.
+    static void start(C2sServices& services, std::shared_ptr<ClientChannel> channel);
 
-    C2sSession(C2sServices& services, boost::asio::ip::tcp::socket socket);
+    C2sSession(C2sServices& services, std::shared_ptr<ClientChannel> channel);
     ~C2sSession() override;
 
     void deliver(const xml::ElementRef& stanza) override;
@@ -98,7 +102,7 @@ private:
         closed,
     };
 
-    boost::asio::awaitable<void> run(bool direct_tls);
+    boost::asio::awaitable<void> run();
     void release_idle_memory() override;
     boost::asio::awaitable<bool> handle_event(xml::ParseEvent& ev);
     bool on_stream_open(const xml::StreamOpen& open);
@@ -114,6 +118,8 @@ private:
     boost::asio::awaitable<void> on_stanza(xml::ElementPtr stanza);
     boost::asio::awaitable<void> on_closed();
     void send(const xml::Element& e);
+    // SASL channel bindings of the channel's TLS connection (none without one).
+    auth::ChannelBindings channel_bindings() const;
     // A stanza to the client: written, and counted by stream management.
     void send_stanza(const xml::ElementRef& stanza);
     // Stream management's count of a stanza written (by send_stanza or as prepared bytes).
@@ -141,8 +147,7 @@ private:
     void send_iq_error(const xml::Element& iq, xmpp::StanzaError err);
 
     C2sServices& svc_;
-    std::shared_ptr<TcpTransport> transport_;
-    xml::StreamParser parser_;
+    std::shared_ptr<ClientChannel> channel_;
     std::vector<xml::ParseEvent> events_;  // of the read being handled
     State state_ = State::wait_header;
     bool header_sent_ = false;
