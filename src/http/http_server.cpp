@@ -64,6 +64,10 @@ public:
     void set_body_limit(std::uint64_t bytes) override { body_limit_ = bytes; }
     bool body_done() const override { return parser_->is_done(); }
     bool responded() const override { return responded_; }
+    void close_without_response() override {
+        responded_ = true;
+        failed_ = true;  // no keep-alive: run() closes the connection
+    }
     const std::string& remote_address() const override { return remote_; }
     bool secure() const override { return kTls; }
 

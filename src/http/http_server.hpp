@@ -82,6 +82,10 @@ public:
     virtual boost::asio::awaitable<bool> respond_stream(ResponseHead& head, std::uint64_t length,
                                                         const BodySource& source) = 0;
     virtual bool responded() const = 0;
+    // Answers nothing: the connection is closed once the handler returns
+    // (e.g. XEP-0124 §19.1, a request that must not be answered on this
+    // connection). Counts as the handler's one answer.
+    virtual void close_without_response() = 0;
 
     // The client's address (for logs and per-address limits), and whether
     // the request came over TLS (the HTTPS listener).

@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from clients import Client, TIMEOUT, run
-from conftest import HOST, PASSWORD, ROOT, Server, running
+from conftest import HOST, PASSWORD, ROOT, Server, free_port, running
 
 BOSH = "http://jabber.org/protocol/httpbind"
 XBOSH = "urn:xmpp:xbosh"
@@ -37,19 +37,23 @@ CLIENT = "jabber:client"
 WEB = ROOT / "tests" / "web"
 
 
-def bosh_server(tmp_path, **settings):
+def bosh_server(tmp_path, http_config="", **settings):
     lines = "\n".join(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}"
                       for k, v in settings.items())
-    return Server(tmp_path, extra_config="[modules.bosh]\n" + lines)
+    return Server(tmp_path, extra_config="[modules.bosh]\n" + lines, http_config=http_config)
 
 
 def tls_context(server):
     return ssl.create_default_context(cafile=str(server.dir / "data" / "certs" / f"{HOST}.crt"))
 
 
-def http_request(server, method, body=None, headers=None, path="/http-bind", timeout=90):
-    conn = http.client.HTTPSConnection(HOST, server.https_port, context=tls_context(server),
-                                       timeout=timeout)
+def http_request(server, method, body=None, headers=None, path="/http-bind", timeout=90,
+                 plain_port=None):
+    if plain_port is None:
+        conn = http.client.HTTPSConnection(HOST, server.https_port, context=tls_context(server),
+                                           timeout=timeout)
+    else:  # the plain-HTTP listener ([http] http_port)
+        conn = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         res = conn.getresponse()
@@ -367,3 +371,38 @@ def test_strophe_in_chromium_survives_a_dropped_response(tmp_path):
         assert result["resent"] >= 1, result  # Strophe sent the lost rid again (§14.3)
         assert f"rid {result['dropped_rid']} again: answered from the buffer" in srv.log_text()
         assert [x["body"] for x in dup if x["body"]] == [], "the message arrived twice"
+
+
+def test_xep0124_19_1_secure_session_refuses_plain_http(tmp_path):
+    """§19.1: once a session was created over HTTPS, a request of it over an
+    unencrypted connection is not answered: the connection manager "SHOULD
+    simply close the connection" and "SHOULD NOT terminate the session"."""
+    plain = free_port()
+    srv = bosh_server(tmp_path, http_config=f"http_port = {plain}")
+    with running(srv):
+        b = Bosh(srv)
+        b.create(wait=2)
+        leaked = b.body()  # the next rid, sent over plain HTTP
+        try:
+            status, _, data = http_request(srv, "POST", leaked.encode(), plain_port=plain,
+                                           timeout=10)
+            raise AssertionError(f"answered over plain HTTP: {status} {data!r}")
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            pass  # closed without a response
+        assert "for a session created over HTTPS: connection closed" in srv.log_text()
+        # The session is untouched: the same rid over HTTPS is processed.
+        el = b.post(leaked)
+        assert el.get("type") is None, ET.tostring(el)
+        assert b.send().get("type") is None
+        # A session created over plain HTTP works there, and is not secure:
+        # with require_encryption (the default) its features offer no SASL
+        # (RFC 6120 §5.3.1, §6.4.1), and never PLAIN.
+        status, _, data = http_request(
+            srv, "POST", (f"<body xmlns='{BOSH}' xmlns:xmpp='{XBOSH}' rid='1000' to='{HOST}' "
+                          f"wait='2' hold='1' xmpp:version='1.0' ver='1.11'/>").encode(),
+            plain_port=plain)
+        assert status == 200, data
+        el = ET.fromstring(data)
+        assert el.get("sid") and el.get("type") is None, data
+        assert el.find(f"{{{STREAMS}}}features") is not None, data
+        assert el.find(f"{{{STREAMS}}}features/{{{SASL}}}mechanisms") is None, data

@@ -155,6 +155,16 @@ Awaitable<void> handle_post(Service& svc, http::Exchange& ex) {
         co_await send_body(svc, ex, terminate_body(kItemNotFound));
         co_return;
     }
+    if (session->secure() && !ex.secure()) {
+        // §19.1: a request of a session created over HTTPS that arrives
+        // unencrypted: "simply close the connection", and leave the session
+        // alone (ending it would let anyone who saw the sid end it).
+        spdlog::warn("bosh {}: request over plain HTTP from {} for a session created over "
+                     "HTTPS: connection closed",
+                     session->sid(), ex.remote_address());
+        ex.close_without_response();
+        co_return;
+    }
     BoshExchange x{std::move(*req), {}};
     // Handled on the session's worker; this coroutine resumes here after.
     auto op = asio::co_spawn(session->executor(), session->handle(&x), asio::use_awaitable);
