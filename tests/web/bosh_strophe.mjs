@@ -23,7 +23,10 @@ const browser = await chromium.launch({
 const out = { jid: null, dropped_rid: null, resent: 0, received: [], log: [] };
 try {
     // The server's certificate is self-signed for localhost.
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    // The page's origin is not loopback, the server is: Chromium's Local Network
+    // Access asks the user first; the test user says yes.
+    const context = await browser.newContext({
+        ignoreHTTPSErrors: true, permissions: ['local-network-access'] });
     const page = await context.newPage();
     page.on('console', (m) => out.log.push(m.text()));
     // The page comes from another origin (http://localhost is a secure
@@ -50,7 +53,10 @@ try {
     await page.goto('http://localhost/bosh.html');
     await page.addScriptTag({ path: strophe });
     out.jid = await page.evaluate(([url, jid, password]) => new Promise((resolve, reject) => {
-        const { Strophe, $pres } = window.Strophe;
+        // Strophe.js 5's UMD build sets globalThis.Strophe (the namespace
+        // itself, not the exports object) and $pres/$msg as globals.
+        const Strophe = window.Strophe.Strophe || window.Strophe;
+        const $pres = window.$pres;
         const conn = new Strophe.Connection(url);
         window.conn = conn;
         window.received = [];
@@ -70,13 +76,13 @@ try {
         setTimeout(() => reject(new Error('no connection in 20 s')), 20000);
     }), [boshUrl, jid, password]);
     await page.evaluate((peer) => {
-        const { $msg } = window.Strophe;
+        const $msg = window.$msg;
         window.conn.send($msg({ to: peer, type: 'chat' }).c('body').t('hello over bosh'));
     }, peer);
     await page.waitForFunction(() => window.received.length > 0, null, { timeout: 30000 });
     out.received = await page.evaluate(() => window.received);
     await page.evaluate(() => new Promise((resolve) => {
-        const { Strophe } = window.Strophe;
+        const Strophe = window.Strophe.Strophe || window.Strophe;
         window.conn.connect_callback = (status) => {
             if (status === Strophe.Status.DISCONNECTED) resolve();
         };

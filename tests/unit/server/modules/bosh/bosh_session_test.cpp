@@ -20,7 +20,7 @@ namespace asio = boost::asio;
 
 constexpr const char* kNs = "xmlns='http://jabber.org/protocol/httpbind'";
 
-struct Fixture : ::testing::Test {
+struct BoshSessionTest : ::testing::Test {
     asio::io_context io;
     std::shared_ptr<SessionTable> table = std::make_shared<SessionTable>();
     std::shared_ptr<BoshSession> session;
@@ -79,7 +79,7 @@ struct Fixture : ::testing::Test {
     }
 };
 
-TEST_F(Fixture, Xep0206_3_CreationResponseCarriesAuthidAndFeatures) {
+TEST_F(BoshSessionTest, Xep0206_3_CreationResponseCarriesAuthidAndFeatures) {
     auto x = start(std::string("<body rid='100' to='example.com' xmpp:version='1.0' "
                                "xmlns:xmpp='urn:xmpp:xbosh' ") + kNs + "/>",
                    true);
@@ -101,7 +101,7 @@ TEST_F(Fixture, Xep0206_3_CreationResponseCarriesAuthidAndFeatures) {
     EXPECT_TRUE(r->child("features", "http://etherx.jabber.org/streams"));
 }
 
-TEST_F(Fixture, Xep0124_14_3_RetransmissionGetsTheSameResponseAndIsNotProcessedTwice) {
+TEST_F(BoshSessionTest, Xep0124_14_3_RetransmissionGetsTheSameResponseAndIsNotProcessedTwice) {
     start(std::string("<body rid='100' to='example.com' ") + kNs + "/>", true);
     read_now();
     session->write(*xml::Element::make("features", "http://etherx.jabber.org/streams"));
@@ -119,7 +119,7 @@ TEST_F(Fixture, Xep0124_14_3_RetransmissionGetsTheSameResponseAndIsNotProcessedT
     EXPECT_TRUE(read_now().empty());  // not given to the stream again
 }
 
-TEST_F(Fixture, Xep0124_14_3_OutOfWindowEndsTheSession) {
+TEST_F(BoshSessionTest, Xep0124_14_3_OutOfWindowEndsTheSession) {
     start(std::string("<body rid='100' to='example.com' ") + kNs + "/>", true);
     read_now();
     auto x = start(std::string("<body rid='105' sid='s1' ") + kNs + "/>");
@@ -129,7 +129,7 @@ TEST_F(Fixture, Xep0124_14_3_OutOfWindowEndsTheSession) {
     EXPECT_EQ(table->find("s1"), nullptr);
 }
 
-TEST_F(Fixture, Xep0206_6_StreamErrorIsRemoteStreamError) {
+TEST_F(BoshSessionTest, Xep0206_6_StreamErrorIsRemoteStreamError) {
     auto x = start(std::string("<body rid='100' to='example.com' ") + kNs + "/>", true);
     read_now();
     session->write(*parsed("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>"
@@ -145,7 +145,7 @@ TEST_F(Fixture, Xep0206_6_StreamErrorIsRemoteStreamError) {
     EXPECT_EQ(table->find("s1"), nullptr);
 }
 
-TEST_F(Fixture, Xep0124_8_HoldOneReleasesTheOlderRequest) {
+TEST_F(BoshSessionTest, Xep0124_8_HoldOneReleasesTheOlderRequest) {
     auto c = start(std::string("<body rid='100' to='example.com' ") + kNs + "/>", true);
     read_now();
     session->write(*xml::Element::make("features", "http://etherx.jabber.org/streams"));
