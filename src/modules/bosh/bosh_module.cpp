@@ -117,6 +117,25 @@ Awaitable<void> create_session(Service& svc, http::Exchange& ex, RequestBody& re
     co_await send_body(svc, ex, std::move(x.response));
 }
 
+// The request body, whole; false when the connection failed. A coroutine of
+// its own so that its read buffer is not in the frame of handle_post, which
+// stays alive while the request is held (memory per idle session).
+Awaitable<bool> read_text(http::Exchange& ex, std::string* text) {
+    std::array<char, 4 * 1024> buf;
+    for (;;) {
+        auto n = co_await ex.read_body(buf);
+        if (!n) {
+            spdlog::debug("bosh: request body from {}: {}", ex.remote_address(),
+                          n.error().message);
+            co_return false;
+        }
+        if (*n == 0) {
+            co_return true;
+        }
+        text->append(buf.data(), *n);
+    }
+}
+
 Awaitable<void> handle_post(Service& svc, http::Exchange& ex) {
     if (auto len = ex.content_length(); len && *len > svc.settings.max_body_size) {
         co_await send(svc, ex, status::payload_too_large, "Request body too large\n",
@@ -125,20 +144,12 @@ Awaitable<void> handle_post(Service& svc, http::Exchange& ex) {
     }
     ex.set_body_limit(svc.settings.max_body_size);
     std::string text;
-    std::array<char, 16 * 1024> buf;
-    for (;;) {
-        auto n = co_await ex.read_body(buf);
-        if (!n) {
-            spdlog::debug("bosh: request body from {}: {}", ex.remote_address(),
-                          n.error().message);
-            co_return;  // the connection is closed
-        }
-        if (*n == 0) {
-            break;
-        }
-        text.append(buf.data(), *n);
+    const bool read = co_await read_text(ex, &text);
+    if (!read) {
+        co_return;  // the connection is closed
     }
     auto req = parse_request(text, svc.limits);
+    text = std::string();  // parsed: not kept while the request is held
     if (!req) {
         // §17.1 bad-request: not a <body/> we can read.
         spdlog::info("bosh: unreadable request from {}", ex.remote_address());
