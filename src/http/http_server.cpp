@@ -40,7 +40,17 @@ public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     Connection(Stream stream, const Routes& routes, const Limits& limits)
-        : stream_(std::move(stream)), routes_(routes), limits_(limits) {}
+        : stream_(std::move(stream)), routes_(routes), limits_(limits) {
+        boost::system::error_code ec;
+        auto ep = lowest().socket().remote_endpoint(ec);
+        if (!ec) {
+            auto addr = ep.address();
+            if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+                addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+            }
+            remote_ = addr.to_string();
+        }
+    }
 
     asio::awaitable<void> run();
 
@@ -54,20 +64,13 @@ public:
     void set_body_limit(std::uint64_t bytes) override { body_limit_ = bytes; }
     bool body_done() const override { return parser_->is_done(); }
     bool responded() const override { return responded_; }
-
-    std::string remote_address() const override {
-        boost::system::error_code ec;
-        auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-        if (ec) {
-            return {};
-        }
-        auto a = ep.address();
-        if (a.is_v6() && a.to_v6().is_v4_mapped()) {  // a "::" listener sees IPv4 clients so
-            a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-        }
-        return a.to_string();
+    void close_without_response() override {
+        responded_ = true;
+        failed_ = true;  // no keep-alive: run() closes the connection
     }
+    const std::string& remote_address() const override { return remote_; }
     bool secure() const override { return kTls; }
+
     std::optional<TakenConnection> take_connection() override;
 
     asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) override;
@@ -96,6 +99,7 @@ private:
     bool continue_sent_ = false;
     bool failed_ = false;
     bool taken_ = false;  // take_connection() moved the stream out
+    std::string remote_;
 };
 
 template <class Stream>

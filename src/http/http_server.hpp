@@ -103,9 +103,13 @@ public:
     virtual boost::asio::awaitable<bool> respond_stream(ResponseHead& head, std::uint64_t length,
                                                         const BodySource& source) = 0;
     virtual bool responded() const = 0;
+    // Answers nothing: the connection is closed once the handler returns
+    // (e.g. XEP-0124 §19.1, a request that must not be answered on this
+    // connection). Counts as the handler's one answer.
+    virtual void close_without_response() = 0;
 
     // The client's address (without the port), for logs and per-address limits.
-    virtual std::string remote_address() const = 0;
+    virtual const std::string& remote_address() const = 0;
     // True on the HTTPS listener.
     virtual bool secure() const = 0;
     // Takes the connection over (an upgrade: the handler answers the request

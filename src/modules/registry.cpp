@@ -27,6 +27,7 @@ std::unique_ptr<Module> make_proxy65_module();
 std::unique_ptr<Module> make_extdisco_module();
 std::unique_ptr<Module> make_push_module();
 std::unique_ptr<Module> make_websocket_module();
+std::unique_ptr<Module> make_bosh_module();
 }  // namespace mod
 
 const std::vector<ModuleInfo>& builtin_modules() {
@@ -78,6 +79,10 @@ const std::vector<ModuleInfo>& builtin_modules() {
          mod::make_websocket_module,
          {"path", "allowed_origins", "see_other_uri", "keepalive_interval", "max_sessions_per_ip",
           "consider_secure", "host_meta"}},
+        {"bosh", "XEP-0124 BOSH, XEP-0206 XMPP over BOSH (/http-bind)", true,
+         mod::make_bosh_module,
+         {"max_wait", "max_hold", "inactivity", "max_pause", "polling", "max_sessions_per_ip",
+          "cors_origin", "max_body_size"}},
         // disco last: it reads what the others registered.
         {"disco", "XEP-0030 Service Discovery, XEP-0115 Entity Capabilities, XEP-0157 Contact Addresses",
          true, mod::make_disco_module,

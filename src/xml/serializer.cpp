@@ -5,6 +5,7 @@
 // attribute names are trusted: they come from the parser or from code.
 #include "xml/serializer.hpp"
 
+#include <algorithm>
 #include <array>
 
 #if defined(__SSE2__)
@@ -184,7 +185,7 @@ void write_attr(std::string& out, std::string_view prefix, std::string_view name
 // this element (ns1, ns2, ...), so they need nothing from the ancestors.
 // Namespace declarations are the serializer's job: attributes named xmlns or
 // xmlns:* are not written.
-void write_attributes(const Element& e, std::string& out) {
+void write_attributes(const Element& e, std::string& out, std::span<const AttrPrefix> fixed = {}) {
     std::vector<std::string_view> uris;  // uris[k] is bound to prefix ns<k+1>
     for (const auto& a : e.attributes()) {
         std::string_view name = a.name;
@@ -200,6 +201,12 @@ void write_attributes(const Element& e, std::string& out) {
         std::string_view local = name.substr(space + 1);
         if (uri == kXmlNs) {
             write_attr(out, "xml", local, a.value);  // the xml prefix is always bound
+            continue;
+        }
+        auto f = std::find_if(fixed.begin(), fixed.end(),
+                              [uri](const AttrPrefix& p) { return p.uri == uri; });
+        if (f != fixed.end()) {
+            write_attr(out, f->prefix, local, a.value);  // declared on the top element
             continue;
         }
         std::size_t k = 0;
@@ -225,21 +232,30 @@ bool has_content(const Element& e) {
     return false;
 }
 
-// `scope` is the default namespace in scope where `e` is written;
-// `stream_bound` says whether the stream: prefix is declared there, and
-// `db_bound` whether the db: prefix is (SerializeOptions::dialback_prefix).
-void write_element(const Element& e, std::string& out, std::string_view scope, bool stream_bound,
-                   bool db_bound, bool top) {
+// Where an element is written: the default namespace in scope, whether the
+// stream: prefix is declared there, whether the db: prefix is
+// (SerializeOptions::dialback_prefix), and the fixed attribute prefixes
+// declared on the top element.
+struct Scope {
+    std::string_view ns;
+    bool stream_bound;
+    bool db_bound;
+    std::span<const AttrPrefix> fixed;
+};
+
+// Writes the start tag of `e` without its closing '>' or "/>", and returns
+// the scope of its children.
+Scope write_start(const Element& e, std::string& out, Scope scope, bool top) {
     const bool in_streams_ns = e.ns() == kStreamsNs;
-    const bool db_prefixed = db_bound && e.ns() == kDialbackNs;
-    std::string_view child_scope = scope;
+    const bool db_prefixed = scope.db_bound && e.ns() == kDialbackNs;
+    Scope child = scope;
     out += '<';
     if (in_streams_ns) {
         out += "stream:";
         out += e.name();
-        if (!stream_bound) {  // outside a stream nobody declared the prefix for us
+        if (!scope.stream_bound) {  // outside a stream nobody declared the prefix for us
             write_attr(out, "xmlns", "stream", kStreamsNs);
-            stream_bound = true;
+            child.stream_bound = true;
         }
     } else if (db_prefixed) {
         out += "db:";
@@ -249,14 +265,35 @@ void write_element(const Element& e, std::string& out, std::string_view scope, b
         // RFC 6120 §4.8.3: a top-level stanza takes the stream's content
         // namespace, so jabber:client and jabber:server stanzas are written
         // without xmlns and cross between c2s and s2s streams unchanged.
-        bool omit =
-            e.ns() == scope || (top && is_client_or_server(e.ns()) && is_client_or_server(scope));
+        bool omit = e.ns() == scope.ns ||
+                    (top && is_client_or_server(e.ns()) && is_client_or_server(scope.ns));
         if (!omit) {
             write_attr(out, {}, "xmlns", e.ns());
         }
-        child_scope = e.ns();
+        child.ns = e.ns();
     }
-    write_attributes(e, out);
+    if (top) {
+        for (const auto& p : scope.fixed) {
+            write_attr(out, "xmlns", p.prefix, p.uri);
+        }
+    }
+    write_attributes(e, out, scope.fixed);
+    return child;
+}
+
+void write_end(const Element& e, std::string& out, bool db_bound) {
+    out += "</";
+    if (e.ns() == kStreamsNs) {
+        out += "stream:";
+    } else if (db_bound && e.ns() == kDialbackNs) {
+        out += "db:";
+    }
+    out += e.name();
+    out += '>';
+}
+
+void write_element(const Element& e, std::string& out, Scope scope, bool top) {
+    const Scope child = write_start(e, out, scope, top);
     if (!has_content(e)) {
         out += "/>";
         return;
@@ -265,18 +302,17 @@ void write_element(const Element& e, std::string& out, std::string_view scope, b
     for (const auto& n : e.nodes()) {
         if (const auto* text = std::get_if<std::string>(&n)) {
             escape_text(*text, out);
-        } else if (const auto& child = std::get<ElementPtr>(n)) {
-            write_element(*child, out, child_scope, stream_bound, db_bound, false);
+        } else if (const auto& c = std::get<ElementPtr>(n)) {
+            write_element(*c, out, child, false);
         }
     }
-    out += "</";
-    if (in_streams_ns) {
-        out += "stream:";
-    } else if (db_prefixed) {
-        out += "db:";
-    }
-    out += e.name();
-    out += '>';
+    write_end(e, out, scope.db_bound);
+}
+
+Scope top_scope(const SerializeOptions& opts) {
+    // Inside a stream (a non-empty default_ns) the header declared stream:.
+    return Scope{opts.default_ns, !opts.default_ns.empty(), opts.dialback_prefix,
+                 opts.attr_prefixes};
 }
 
 }  // namespace
@@ -286,8 +322,20 @@ void escape_text(std::string_view in, std::string& out) { escape(in, out, false)
 void escape_attr(std::string_view in, std::string& out) { escape(in, out, true); }
 
 void serialize(const Element& e, std::string& out, SerializeOptions opts) {
-    // Inside a stream (a non-empty default_ns) the header declared stream:.
-    write_element(e, out, opts.default_ns, !opts.default_ns.empty(), opts.dialback_prefix, true);
+    write_element(e, out, top_scope(opts), true);
+}
+
+std::string open_tag(const Element& e, SerializeOptions opts) {
+    std::string out;
+    write_start(e, out, top_scope(opts), true);
+    out += '>';
+    return out;
+}
+
+std::string close_tag(const Element& e) {
+    std::string out;
+    write_end(e, out, false);
+    return out;
 }
 
 std::string to_string(const Element& e, SerializeOptions opts) {

@@ -3,6 +3,7 @@
 // namespace differs from its parent's.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,13 +29,29 @@ inline constexpr std::string_view kStreamsNs = "http://etherx.jabber.org/streams
 // Namespace-aware peers read either form; ejabberd (fast_xml, which does not
 // resolve prefixes) recognises dialback elements only by the literal name
 // "db:result"/"db:verify" and ignores <result xmlns='jabber:server:dialback'/>.
+//
+// `attr_prefixes`: namespaces of attributes written with a fixed prefix,
+// declared on the top element (e.g. {"xmpp", "urn:xmpp:xbosh"} for XEP-0206's
+// xmpp:version, which clients read by its literal name); attributes in other
+// namespaces get generated prefixes (ns1, ns2…) declared where they are used.
+struct AttrPrefix {
+    std::string_view prefix;
+    std::string_view uri;
+};
 struct SerializeOptions {
     std::string_view default_ns;
     bool dialback_prefix = false;
+    std::span<const AttrPrefix> attr_prefixes = {};
 };
 
 void serialize(const Element& e, std::string& out, SerializeOptions opts = {});
 std::string to_string(const Element& e, SerializeOptions opts = {});
+// Only the start tag of `e` (its name, namespace declarations and
+// attributes, never "/>"), for a wrapper whose content is serialized
+// separately and closed by close_tag(e) (the <body/> of XEP-0124 around
+// elements queued one by one).
+std::string open_tag(const Element& e, SerializeOptions opts = {});
+std::string close_tag(const Element& e);
 
 // The stream header: an opening <stream:stream ...> tag that is not closed,
 // with the given attributes and content namespace, preceded by the XML

@@ -77,6 +77,8 @@ inline constexpr N omemo_legacy = "eu.siacs.conversations.axolotl";
 inline constexpr N omemo = "urn:xmpp:omemo:2";
 inline constexpr N pgp_encrypted = "jabber:x:encrypted";
 inline constexpr N openpgp = "urn:xmpp:openpgp:0";
+inline constexpr N httpbind = "http://jabber.org/protocol/httpbind";    // XEP-0124
+inline constexpr N xbosh = "urn:xmpp:xbosh";                            // XEP-0206
 
 // XEP-0060 Publish-Subscribe (§16.2 namespaces, §16.3 FORM_TYPEs) as PEP
 // (XEP-0163) uses it, and the payloads the server itself reads.

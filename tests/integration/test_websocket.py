@@ -138,8 +138,9 @@ def https_get(server, path, method="GET", headers=None):
         conn.close()
 
 
-def test_xep0156_3_host_meta_lists_the_websocket_endpoint(server):
+def test_xep0156_3_host_meta_lists_the_websocket_and_bosh_endpoints(server):
     want = f"wss://{HOST}:{server.https_port}/xmpp-websocket"
+    want_bosh = f"https://{HOST}:{server.https_port}/http-bind"
     status, headers, body = https_get(server, "/.well-known/host-meta")
     assert status == 200
     assert headers["content-type"].startswith("application/xrd+xml")
@@ -148,12 +149,14 @@ def test_xep0156_3_host_meta_lists_the_websocket_endpoint(server):
     assert xrd.tag == q(XRD, "XRD")
     links = [(l.get("rel"), l.get("href")) for l in xrd.findall(q(XRD, "Link"))]
     assert (REL_WS, want) in links, links
+    assert ("urn:xmpp:alt-connections:xbosh", want_bosh) in links, links
 
     status, headers, body = https_get(server, "/.well-known/host-meta.json")
     assert status == 200
     assert headers["content-type"] == "application/json"
     assert headers["access-control-allow-origin"] == "*"
     assert {"rel": REL_WS, "href": want} in json.loads(body)["links"]
+    assert {"rel": "urn:xmpp:alt-connections:xbosh", "href": want_bosh} in json.loads(body)["links"]
 
     status, headers, _ = https_get(server, "/.well-known/host-meta", method="OPTIONS",
                                    headers={"Origin": "https://web.example",
