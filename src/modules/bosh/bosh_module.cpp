@@ -20,6 +20,7 @@
 #include "core/module.hpp"
 #include "http/http_server.hpp"
 #include "modules/bosh/bosh_session.hpp"
+#include "xmpp/ns.hpp"
 
 namespace parley::mod {
 
